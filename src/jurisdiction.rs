@@ -1,0 +1,164 @@
+//! Countries (ISO 3166-1 alpha-2, checked with `celes`) and their
+//! subdivisions (the ISO 3166-2 form `US-CA`), as compact copyable codes.
+
+use std::fmt;
+
+/// A tax jurisdiction: a country (`DE`) or one of its subdivisions (`US-CA`).
+///
+/// Stored inline (no allocation), upper case, and compared byte for byte,
+/// so it can key hash maps on the hot path.
+///
+/// ```
+/// use checkout_tax::Jurisdiction;
+///
+/// let ca = Jurisdiction::parse("us-ca").unwrap();
+/// assert_eq!(ca.as_str(), "US-CA");
+/// assert_eq!(ca.country().as_str(), "US");
+/// assert!(Jurisdiction::parse("ZZ").is_none());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Jurisdiction {
+    // "CC" or "CC-SSS": at most 6 ASCII bytes, upper case, zero-padded.
+    bytes: [u8; 6],
+    len: u8,
+}
+
+impl Jurisdiction {
+    /// Parses `DE` or `US-CA` (any case). The country must be an ISO 3166-1
+    /// alpha-2 code; the subdivision part must be 1 to 3 letters or digits.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.split_once('-') {
+            None => Self::country_code(code),
+            Some((country, region)) => Self::country_code(country)?.with_region(region),
+        }
+    }
+
+    /// A country from its alpha-2 code (any case), checked against ISO 3166-1.
+    pub fn country_code(code: &str) -> Option<Self> {
+        let raw = code.as_bytes();
+        if raw.len() != 2 || !raw.iter().all(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        let country = celes::Country::from_alpha2(code).ok()?;
+        let mut bytes = [0u8; 6];
+        for (slot, b) in bytes.iter_mut().zip(country.alpha2.bytes()) {
+            *slot = b.to_ascii_uppercase();
+        }
+        Some(Jurisdiction { bytes, len: 2 })
+    }
+
+    /// This country's subdivision `region` (`CA`, any case); `None` unless
+    /// `self` is a country and `region` is 1 to 3 letters or digits.
+    pub fn with_region(self, region: &str) -> Option<Self> {
+        let raw = region.as_bytes();
+        if self.is_region()
+            || raw.is_empty()
+            || raw.len() > 3
+            || !raw.iter().all(u8::is_ascii_alphanumeric)
+        {
+            return None;
+        }
+        let mut bytes = self.bytes;
+        let tail = bytes.get_mut(2..)?;
+        let mut parts = tail.iter_mut();
+        *parts.next()? = b'-';
+        for (slot, b) in parts.zip(raw) {
+            *slot = b.to_ascii_uppercase();
+        }
+        let len = u8::try_from(3 + raw.len()).ok()?;
+        Some(Jurisdiction { bytes, len })
+    }
+
+    /// The code, upper case: `DE`, `US-CA`.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Only ASCII bytes are ever stored.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// The country part (`US` for `US-CA`).
+    pub fn country(self) -> Self {
+        let mut bytes = [0u8; 6];
+        if let (Some(dst), Some(src)) = (bytes.get_mut(..2), self.bytes.get(..2)) {
+            dst.copy_from_slice(src);
+        }
+        Jurisdiction { bytes, len: 2 }
+    }
+
+    /// True for a subdivision (`US-CA`), false for a country (`US`).
+    pub fn is_region(self) -> bool {
+        self.len > 2
+    }
+}
+
+impl fmt::Display for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Jurisdiction({})", self.as_str())
+    }
+}
+
+impl serde::Serialize for Jurisdiction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The buyer's location as given in a request: `buyer_region` may be `CA`
+/// or `US-CA`; the prefixed form must name the buyer's country.
+pub(crate) fn buyer_location(country: &str, region: Option<&str>) -> BuyerLocation {
+    let Some(country) = Jurisdiction::country_code(country) else {
+        return BuyerLocation::BadCountry;
+    };
+    let Some(region) = region else {
+        return BuyerLocation::Known(country);
+    };
+    let sub = match region.split_once('-') {
+        Some((prefix, sub)) if prefix.eq_ignore_ascii_case(country.as_str()) => sub,
+        Some(_) => return BuyerLocation::BadRegion,
+        None => region,
+    };
+    match country.with_region(sub) {
+        Some(j) => BuyerLocation::Known(j),
+        None => BuyerLocation::BadRegion,
+    }
+}
+
+/// The outcome of [`buyer_location`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BuyerLocation {
+    Known(Jurisdiction),
+    BadCountry,
+    BadRegion,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_countries_and_regions_case_insensitively() {
+        assert_eq!(Jurisdiction::parse("de").unwrap().as_str(), "DE");
+        assert_eq!(Jurisdiction::parse("Us-Ca").unwrap().as_str(), "US-CA");
+        assert_eq!(Jurisdiction::parse("CA-QC").unwrap().country().as_str(), "CA");
+        assert!(Jurisdiction::parse("XX").is_none());
+        assert!(Jurisdiction::parse("US-").is_none());
+        assert!(Jurisdiction::parse("US-CALI").is_none());
+        assert!(Jurisdiction::parse("US-C A").is_none());
+        assert!(Jurisdiction::parse("DEU").is_none());
+    }
+
+    #[test]
+    fn buyer_region_may_carry_the_country_prefix() {
+        let ca = Jurisdiction::parse("US-CA").unwrap();
+        assert_eq!(buyer_location("us", Some("ca")), BuyerLocation::Known(ca));
+        assert_eq!(buyer_location("US", Some("US-CA")), BuyerLocation::Known(ca));
+        assert_eq!(buyer_location("US", Some("CA-QC")), BuyerLocation::BadRegion);
+        assert_eq!(buyer_location("QQ", None), BuyerLocation::BadCountry);
+    }
+}

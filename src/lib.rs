@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod engine;
+pub mod error;
+pub mod jurisdiction;
+pub mod merchant;
+pub mod money;
+mod pricing;
+pub mod quote;
+pub mod request;
+pub mod rounding;
+pub mod tax;
+mod validate;
+pub mod verify;
+
+pub use catalog::{Catalog, Interval, Price, Product, Recurring};
+pub use engine::{Engine, EngineBuilder};
+pub use error::{Error, ErrorCode};
+pub use jiff::civil::Date;
+pub use jurisdiction::Jurisdiction;
+pub use merchant::{Merchant, MerchantType};
+pub use quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
+pub use request::{LineItem, Mode, Presentation, SessionRequest};
+pub use rounding::{RoundingLevel, RoundingMode};
+pub use tax::{Rate, RateTable, Regime};
+pub use verify::{Mismatch, Verification};
+
+/// Parses a `YYYY-MM-DD` date (and nothing else), as `--at` takes it.
+///
+/// ```
+/// assert!(checkout_tax::parse_date("2025-01-31").is_some());
+/// assert!(checkout_tax::parse_date("2025-1-31").is_none());
+/// ```
+pub fn parse_date(text: &str) -> Option<Date> {
+    tax::table::parse_strict_date(text)
+}

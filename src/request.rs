@@ -1,0 +1,234 @@
+//! The create-session request as it arrives: plain structs with public
+//! fields (build them in code) and a JSON parser that borrows its strings
+//! from the input and names the offending field of every refusal.
+
+mod parse;
+
+use crate::error::Error;
+use std::borrow::Cow;
+
+/// The documented limits on a request (see the README's "Limits").
+pub mod limits {
+    /// Largest JSON request body, in bytes.
+    pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+    /// Most line items in one session (as payment platforms allow).
+    pub const MAX_LINE_ITEMS: usize = 100;
+    /// Longest `price_id` or `product_id`, in bytes.
+    pub const MAX_ID_BYTES: usize = 255;
+    /// Longest `client_reference_id`, in bytes.
+    pub const MAX_REFERENCE_BYTES: usize = 200;
+    /// Longest line `description`, in bytes.
+    pub const MAX_DESCRIPTION_BYTES: usize = 1000;
+    /// Longest `customer_email`, in bytes (RFC 5321's path limit).
+    pub const MAX_EMAIL_BYTES: usize = 254;
+    /// Longest `success_url` or `cancel_url`, in bytes.
+    pub const MAX_URL_BYTES: usize = 2048;
+    /// Smallest and largest `quantity`.
+    pub const QUANTITY: std::ops::RangeInclusive<i64> = 1..=999_999;
+}
+
+/// The session's mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// One-time payment: one-time prices and ad hoc amounts.
+    #[default]
+    Payment,
+    /// Subscription: recurring prices sharing one interval.
+    Subscription,
+    /// Saves a payment method: no line items, no amounts.
+    Setup,
+}
+
+impl Mode {
+    /// `payment`, `subscription` or `setup`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Payment => "payment",
+            Mode::Subscription => "subscription",
+            Mode::Setup => "setup",
+        }
+    }
+
+    /// The mode named exactly (case-sensitive) `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "payment" => Some(Mode::Payment),
+            "subscription" => Some(Mode::Subscription),
+            "setup" => Some(Mode::Setup),
+            _ => None,
+        }
+    }
+}
+
+/// How the checkout page is shown. It does not change any amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presentation {
+    /// Embedded in the merchant's page (the default).
+    #[default]
+    Iframe,
+    /// A hosted page reached by link.
+    Link,
+}
+
+impl Presentation {
+    /// The presentation named exactly (case-sensitive) `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "iframe" => Some(Presentation::Iframe),
+            "link" => Some(Presentation::Link),
+            _ => None,
+        }
+    }
+}
+
+/// A create-session request.
+///
+/// Strings are `Cow` so that a request parsed from JSON borrows from the
+/// input; build one in code with `"...".into()`:
+///
+/// ```
+/// use checkout_tax::{LineItem, Mode, SessionRequest};
+///
+/// let request = SessionRequest {
+///     buyer_country: Some("DE".into()),
+///     ..SessionRequest::new(Mode::Payment, vec![LineItem::price("price_pro", 2)])
+/// };
+/// assert_eq!(request.line_items[0].quantity, Some(2));
+///
+/// let parsed = SessionRequest::from_json(
+///     r#"{"mode": "payment", "line_items": [{"price_id": "price_pro", "quantity": 2}],
+///         "buyer_country": "DE"}"#,
+/// )?;
+/// assert_eq!(parsed, request);
+/// # Ok::<(), checkout_tax::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionRequest<'a> {
+    /// Payment, subscription or setup.
+    pub mode: Mode,
+    /// Iframe (default) or link.
+    pub presentation: Presentation,
+    /// The lines; empty (or absent in JSON) only for setup.
+    pub line_items: Vec<LineItem<'a>>,
+    /// Must look like an address when present.
+    pub customer_email: Option<Cow<'a, str>>,
+    /// Absolute http(s) URL when present.
+    pub success_url: Option<Cow<'a, str>>,
+    /// Absolute http(s) URL when present.
+    pub cancel_url: Option<Cow<'a, str>>,
+    /// ISO 3166-1 alpha-2, any case.
+    pub buyer_country: Option<Cow<'a, str>>,
+    /// `CA` or `US-CA`, any case.
+    pub buyer_region: Option<Cow<'a, str>>,
+    /// Echoed back in the quote.
+    pub client_reference_id: Option<Cow<'a, str>>,
+}
+
+/// One line of a request: exactly one of `price_id`, `product_id` or
+/// `ad_hoc_amount`, and a quantity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineItem<'a> {
+    /// A catalog price.
+    pub price_id: Option<Cow<'a, str>>,
+    /// A catalog product; its default price is used.
+    pub product_id: Option<Cow<'a, str>>,
+    /// Required, 1 ..= 999 999.
+    pub quantity: Option<i64>,
+    /// An amount in the smallest currency unit (Direct merchants only).
+    pub ad_hoc_amount: Option<i64>,
+    /// ISO 4217 code, required with `ad_hoc_amount`.
+    pub ad_hoc_currency: Option<Cow<'a, str>>,
+    /// Shown at checkout.
+    pub description: Option<Cow<'a, str>>,
+}
+
+impl<'a> SessionRequest<'a> {
+    /// A request of `mode` with these lines and every optional field unset.
+    pub fn new(mode: Mode, line_items: Vec<LineItem<'a>>) -> Self {
+        SessionRequest {
+            mode,
+            line_items,
+            ..SessionRequest::default()
+        }
+    }
+
+    /// Parses the create-session JSON body, borrowing strings from `json`.
+    ///
+    /// # Errors
+    /// `invalid_request` for malformed JSON or a value of the wrong JSON type,
+    /// `unknown_field` for a field the spec does not define, `invalid_mode`,
+    /// `invalid_presentation`, `invalid_quantity` or `invalid_amount` for a
+    /// number that is not an integer, and `limit_exceeded` over a documented
+    /// limit, each naming the offending field. The business rules are checked
+    /// later, when the request is quoted.
+    pub fn from_json(json: &'a str) -> Result<Self, Error> {
+        parse::session_request(json)
+    }
+
+    /// The same request with owned strings, free of the input's lifetime.
+    pub fn into_owned(self) -> SessionRequest<'static> {
+        SessionRequest {
+            mode: self.mode,
+            presentation: self.presentation,
+            line_items: self
+                .line_items
+                .into_iter()
+                .map(LineItem::into_owned)
+                .collect(),
+            customer_email: owned(self.customer_email),
+            success_url: owned(self.success_url),
+            cancel_url: owned(self.cancel_url),
+            buyer_country: owned(self.buyer_country),
+            buyer_region: owned(self.buyer_region),
+            client_reference_id: owned(self.client_reference_id),
+        }
+    }
+}
+
+impl<'a> LineItem<'a> {
+    /// A line for `quantity` of a catalog price.
+    pub fn price(price_id: impl Into<Cow<'a, str>>, quantity: i64) -> Self {
+        LineItem {
+            price_id: Some(price_id.into()),
+            quantity: Some(quantity),
+            ..LineItem::default()
+        }
+    }
+
+    /// A line for `quantity` of a catalog product at its default price.
+    pub fn product(product_id: impl Into<Cow<'a, str>>, quantity: i64) -> Self {
+        LineItem {
+            product_id: Some(product_id.into()),
+            quantity: Some(quantity),
+            ..LineItem::default()
+        }
+    }
+
+    /// A line for `quantity` of an ad hoc amount (Direct merchants only).
+    pub fn ad_hoc(amount: i64, currency: impl Into<Cow<'a, str>>, quantity: i64) -> Self {
+        LineItem {
+            ad_hoc_amount: Some(amount),
+            ad_hoc_currency: Some(currency.into()),
+            quantity: Some(quantity),
+            ..LineItem::default()
+        }
+    }
+
+    /// The same line with owned strings.
+    pub fn into_owned(self) -> LineItem<'static> {
+        LineItem {
+            price_id: owned(self.price_id),
+            product_id: owned(self.product_id),
+            quantity: self.quantity,
+            ad_hoc_amount: self.ad_hoc_amount,
+            ad_hoc_currency: owned(self.ad_hoc_currency),
+            description: owned(self.description),
+        }
+    }
+}
+
+fn owned(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    s.map(|s| Cow::Owned(s.into_owned()))
+}

@@ -1,0 +1,420 @@
+//! The JSON parser for [`SessionRequest`].
+//!
+//! serde's own errors are strings, so the visitors record the typed error
+//! (code and path) in a [`Recorder`] before failing; the innermost error is
+//! the one reported. Strings are borrowed from the input when they have no
+//! escapes, and field names are matched without allocating.
+
+use super::{LineItem, Mode, Presentation, SessionRequest, limits};
+use crate::error::{Error, ErrorCode};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+pub(super) fn session_request(json: &str) -> Result<SessionRequest<'_>, Error> {
+    if json.len() > limits::MAX_REQUEST_BYTES {
+        return Err(Error::without_param(
+            ErrorCode::LimitExceeded,
+            format!(
+                "the request is {} bytes; the limit is {} bytes",
+                json.len(),
+                limits::MAX_REQUEST_BYTES
+            ),
+        ));
+    }
+    let mut recorder = Recorder(None);
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = RequestSeed(&mut recorder)
+        .deserialize(&mut de)
+        .and_then(|r| de.end().map(|()| r));
+    match (parsed, recorder.0) {
+        (Ok(request), _) => Ok(request),
+        (Err(_), Some(recorded)) => Err(recorded),
+        (Err(e), None) => Err(Error::without_param(
+            ErrorCode::InvalidRequest,
+            format!("the request is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// Holds the first (innermost) typed error found while parsing.
+struct Recorder(Option<Error>);
+
+impl Recorder {
+    fn fail<E: de::Error>(&mut self, code: ErrorCode, param: String, message: String) -> E {
+        let e = E::custom(&message);
+        if self.0.is_none() {
+            self.0 = Some(Error::new(code, param, message));
+        }
+        e
+    }
+
+    /// Records a serde error about `param` (wrong type, bad syntax inside).
+    fn wrong<E: de::Error>(&mut self, param: impl FnOnce() -> String, e: E) -> E {
+        if self.0.is_none() {
+            let param = param();
+            let message = format!("`{param}` is malformed: {e}");
+            self.0 = Some(Error::new(ErrorCode::InvalidRequest, param, message));
+        }
+        e
+    }
+}
+
+/// A string that borrows from the input when it can.
+struct Str<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A JSON number: an int64, or something else (fraction, out of range).
+enum Number {
+    Int(i64),
+    NotInt(String),
+}
+
+impl<'de> de::Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Number::NotInt(v.to_string()), Number::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
+                Ok(Number::NotInt(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct RequestSeed<'r>(&'r mut Recorder);
+
+const REQUEST_FIELDS: [&str; 9] = [
+    "mode",
+    "presentation",
+    "line_items",
+    "customer_email",
+    "success_url",
+    "cancel_url",
+    "buyer_country",
+    "buyer_region",
+    "client_reference_id",
+];
+
+const LINE_FIELDS: [&str; 6] = [
+    "price_id",
+    "product_id",
+    "quantity",
+    "ad_hoc_amount",
+    "ad_hoc_currency",
+    "description",
+];
+
+impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
+    type Value = SessionRequest<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RequestSeed<'_> {
+    type Value = SessionRequest<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a create-session request object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let rec = self.0;
+        let mut request = SessionRequest::default();
+        let mut mode = None;
+        let mut seen = [false; REQUEST_FIELDS.len()];
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            let Some(field) = REQUEST_FIELDS.iter().position(|f| *f == key) else {
+                return Err(rec.fail(
+                    ErrorCode::UnknownField,
+                    key.to_string(),
+                    format!("unknown field `{key}`"),
+                ));
+            };
+            if let Some(s) = seen.get_mut(field) {
+                if *s {
+                    return Err(rec.fail(
+                        ErrorCode::InvalidRequest,
+                        key.to_string(),
+                        format!("duplicate field `{key}`"),
+                    ));
+                }
+                *s = true;
+            }
+            let name = REQUEST_FIELDS.get(field).copied().unwrap_or_default();
+            if name == "line_items" {
+                request.line_items = map.next_value_seed(LineItemsSeed(rec))?;
+                continue;
+            }
+            let value = map
+                .next_value::<Option<Str<'de>>>()
+                .map_err(|e| rec.wrong(|| name.to_owned(), e))?
+                .map(|s| s.0);
+            match name {
+                "mode" => {
+                    let Some(text) = value else { continue };
+                    mode = Some(Mode::parse(&text).ok_or_else(|| {
+                        rec.fail::<A::Error>(
+                            ErrorCode::InvalidMode,
+                            "mode".into(),
+                            format!("unknown mode `{text}` (want `payment`, `subscription` or `setup`)"),
+                        )
+                    })?);
+                }
+                "presentation" => {
+                    let Some(text) = value else { continue };
+                    request.presentation = Presentation::parse(&text).ok_or_else(|| {
+                        rec.fail::<A::Error>(
+                            ErrorCode::InvalidPresentation,
+                            "presentation".into(),
+                            format!("unknown presentation `{text}` (want `iframe` or `link`)"),
+                        )
+                    })?;
+                }
+                "customer_email" => request.customer_email = value,
+                "success_url" => request.success_url = value,
+                "cancel_url" => request.cancel_url = value,
+                "buyer_country" => request.buyer_country = value,
+                "buyer_region" => request.buyer_region = value,
+                _ => request.client_reference_id = value,
+            }
+        }
+        request.mode = mode.ok_or_else(|| {
+            rec.fail::<A::Error>(
+                ErrorCode::InvalidMode,
+                "mode".into(),
+                "`mode` is required (`payment`, `subscription` or `setup`)".into(),
+            )
+        })?;
+        Ok(request)
+    }
+}
+
+struct LineItemsSeed<'r>(&'r mut Recorder);
+
+impl<'de> DeserializeSeed<'de> for LineItemsSeed<'_> {
+    type Value = Vec<LineItem<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineItemsSeed<'_> {
+    type Value = Vec<LineItem<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of line items")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let rec = self.0;
+        d.deserialize_seq(LineItemsSeed(rec))
+            .map_err(|e| rec.wrong(|| "line_items".to_owned(), e))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let rec = self.0;
+        let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(8));
+        loop {
+            let index = lines.len();
+            if index == limits::MAX_LINE_ITEMS {
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(rec.fail(
+                        ErrorCode::LimitExceeded,
+                        "line_items".into(),
+                        format!(
+                            "more than {} line items",
+                            limits::MAX_LINE_ITEMS
+                        ),
+                    ));
+                }
+                break;
+            }
+            match seq
+                .next_element_seed(LineItemSeed { rec: &mut *rec, index })
+                .map_err(|e| rec.wrong(|| format!("line_items[{index}]"), e))?
+            {
+                Some(line) => lines.push(line),
+                None => break,
+            }
+        }
+        Ok(lines)
+    }
+}
+
+struct LineItemSeed<'r> {
+    rec: &'r mut Recorder,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for LineItemSeed<'_> {
+    type Value = LineItem<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineItemSeed<'_> {
+    type Value = LineItem<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a line item object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let LineItemSeed { rec, index } = self;
+        let path = |field: &str| format!("line_items[{index}].{field}");
+        let mut line = LineItem::default();
+        let mut seen = [false; LINE_FIELDS.len()];
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            let Some(field) = LINE_FIELDS.iter().position(|f| *f == key) else {
+                return Err(rec.fail(
+                    ErrorCode::UnknownField,
+                    path(&key),
+                    format!("unknown field `{key}`"),
+                ));
+            };
+            if let Some(s) = seen.get_mut(field) {
+                if *s {
+                    return Err(rec.fail(
+                        ErrorCode::InvalidRequest,
+                        path(&key),
+                        format!("duplicate field `{key}`"),
+                    ));
+                }
+                *s = true;
+            }
+            let name = LINE_FIELDS.get(field).copied().unwrap_or_default();
+            match name {
+                "quantity" | "ad_hoc_amount" => {
+                    let number = map
+                        .next_value::<Option<Number>>()
+                        .map_err(|e| rec.wrong(|| path(name), e))?;
+                    let value = match number {
+                        None => None,
+                        Some(Number::Int(v)) => Some(v),
+                        Some(Number::NotInt(text)) => {
+                            let (code, what) = if name == "quantity" {
+                                (ErrorCode::InvalidQuantity, "a whole number from 1 to 999999")
+                            } else {
+                                (ErrorCode::InvalidAmount, "a whole number of minor units from 0 to 9223372036854775807")
+                            };
+                            return Err(rec.fail(
+                                code,
+                                path(name),
+                                format!("`{text}` is not {what}"),
+                            ));
+                        }
+                    };
+                    if name == "quantity" {
+                        line.quantity = value;
+                    } else {
+                        line.ad_hoc_amount = value;
+                    }
+                }
+                _ => {
+                    let value = map
+                        .next_value::<Option<Str<'de>>>()
+                        .map_err(|e| rec.wrong(|| path(name), e))?
+                        .map(|s| s.0);
+                    match name {
+                        "price_id" => line.price_id = value,
+                        "product_id" => line.product_id = value,
+                        "ad_hoc_currency" => line.ad_hoc_currency = value,
+                        _ => line.description = value,
+                    }
+                }
+            }
+        }
+        Ok(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(json: &str) -> (&'static str, Option<String>) {
+        let e = session_request(json).unwrap_err();
+        (e.code().as_str(), e.param().map(str::to_owned))
+    }
+
+    #[test]
+    fn borrows_plain_strings() {
+        let r = session_request(r#"{"mode":"payment","line_items":[{"price_id":"p","quantity":1}]}"#)
+            .unwrap();
+        assert!(matches!(r.line_items[0].price_id, Some(Cow::Borrowed("p"))));
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        assert_eq!(
+            code(r#"{"mode":"payment","line_items":[{"price_id":"p","quantitiy":1}]}"#),
+            ("unknown_field", Some("line_items[0].quantitiy".into()))
+        );
+        assert_eq!(code(r#"{"mode":"Payment"}"#), ("invalid_mode", Some("mode".into())));
+        assert_eq!(code(r#"{"line_items":[]}"#), ("invalid_mode", Some("mode".into())));
+        assert_eq!(
+            code(r#"{"mode":"payment","line_items":[{"quantity":"1"}]}"#),
+            ("invalid_request", Some("line_items[0].quantity".into()))
+        );
+        assert_eq!(
+            code(r#"{"mode":"payment","line_items":[{"quantity":1.5}]}"#),
+            ("invalid_quantity", Some("line_items[0].quantity".into()))
+        );
+        assert_eq!(
+            code(r#"{"mode":"payment","line_items":[{"ad_hoc_amount":9223372036854775808}]}"#),
+            ("invalid_amount", Some("line_items[0].ad_hoc_amount".into()))
+        );
+        assert_eq!(
+            code(r#"{"mode":"payment","mode":"setup"}"#),
+            ("invalid_request", Some("mode".into()))
+        );
+        assert_eq!(code(r#"{"mode":"payment","line_items":{}}"#).0, "invalid_request");
+        assert_eq!(code(r#"{"mode":"payment"} x"#), ("invalid_request", None));
+        assert_eq!(code("[1]"), ("invalid_request", None));
+    }
+}

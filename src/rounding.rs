@@ -1,0 +1,180 @@
+//! Rounding policy, and the only two places that turn exact fractions into
+//! minor units: [`round_ratio`] and [`allocate`].
+//!
+//! Amounts and rates are non-negative, so every quantity here is unsigned.
+//! Tax amounts are exact rationals (`base x rate / (100 + rate)` is not a
+//! terminating decimal), so rounding works on the exact numerator and
+//! denominator instead of on a 28-digit `Decimal` approximation: no double
+//! rounding can move a half-way case.
+
+use serde::{Deserialize, Serialize};
+
+/// How a tax amount that falls between two minor units is rounded.
+///
+/// ```
+/// use checkout_tax::RoundingMode;
+///
+/// // 1.5 cents and 2.5 cents:
+/// assert_eq!(RoundingMode::HalfUp.round_ratio(3, 2), Some(2));
+/// assert_eq!(RoundingMode::HalfUp.round_ratio(5, 2), Some(3));
+/// assert_eq!(RoundingMode::HalfEven.round_ratio(3, 2), Some(2));
+/// assert_eq!(RoundingMode::HalfEven.round_ratio(5, 2), Some(2));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RoundingMode {
+    /// Half away from zero (the default): 0.5 -> 1, 1.5 -> 2, 2.5 -> 3.
+    #[default]
+    HalfUp,
+    /// Half to even, "banker's rounding": 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
+    HalfEven,
+}
+
+/// Where tax is rounded.
+///
+/// With 6.5% + 2.5% on 40.80, 1.98 and 14.99 USD (Avalara's published
+/// example), `Line` gives 5.19 of tax and `Document` gives 5.20.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RoundingLevel {
+    /// Each component of each line is rounded on its own (the default).
+    #[default]
+    Line,
+    /// Tax is rounded once per group of lines sharing the same components,
+    /// then allocated back to the lines by largest remainder.
+    Document,
+}
+
+impl RoundingMode {
+    /// The spec's name of the mode (`half_up`, `half_even`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundingMode::HalfUp => "half_up",
+            RoundingMode::HalfEven => "half_even",
+        }
+    }
+
+    /// `num / den` rounded to a whole number under this mode; `None` when
+    /// `den` is zero.
+    pub fn round_ratio(self, num: u128, den: u128) -> Option<u128> {
+        round_ratio(num, den, self)
+    }
+}
+
+impl RoundingLevel {
+    /// The spec's name of the level (`line`, `document`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundingLevel::Line => "line",
+            RoundingLevel::Document => "document",
+        }
+    }
+}
+
+impl From<RoundingMode> for rust_decimal::RoundingStrategy {
+    fn from(mode: RoundingMode) -> Self {
+        match mode {
+            RoundingMode::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfEven => rust_decimal::RoundingStrategy::MidpointNearestEven,
+        }
+    }
+}
+
+/// `num / den` rounded to a whole number; `None` when `den` is zero.
+pub(crate) fn round_ratio(num: u128, den: u128, mode: RoundingMode) -> Option<u128> {
+    let quotient = num.checked_div(den)?;
+    let remainder = num.checked_rem(den)?;
+    // Compare 2r with d without overflowing: r >= d - r  <=>  2r >= d.
+    let above_half = remainder > den - remainder;
+    let exactly_half = remainder == den - remainder;
+    let up = above_half
+        || (exactly_half
+            && match mode {
+                RoundingMode::HalfUp => true,
+                RoundingMode::HalfEven => quotient % 2 == 1,
+            });
+    Some(quotient + u128::from(up))
+}
+
+/// Splits `total` into `out.len()` parts in proportion to `weights`: each
+/// part gets the floor of its exact share, and the units left go one each to
+/// the largest remainders, ties to the earlier index. The parts add up to
+/// `total` exactly.
+///
+/// `None` when the weights sum to zero while `total` is not zero, when the
+/// slices differ in length, or on overflow (impossible for int64 amounts and
+/// rates up to 100%).
+pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Option<()> {
+    if weights.len() != out.len() {
+        return None;
+    }
+    let sum = weights.iter().try_fold(0u128, |acc, w| acc.checked_add(*w))?;
+    if sum == 0 {
+        out.fill(0);
+        return if total == 0 { Some(()) } else { None };
+    }
+    let mut given = 0u128;
+    let mut remainders: smallvec::SmallVec<[u128; 8]> = smallvec::SmallVec::new();
+    for (weight, part) in weights.iter().zip(out.iter_mut()) {
+        let exact = total.checked_mul(*weight)?;
+        *part = exact / sum;
+        given = given.checked_add(*part)?;
+        remainders.push(exact % sum);
+    }
+    let mut left = total.checked_sub(given)?;
+    // `left` is below the number of parts; each pass hands one unit to the
+    // largest remainder not yet served (the first one on ties).
+    while left > 0 {
+        let mut best: Option<(usize, u128)> = None;
+        for (i, r) in remainders.iter().enumerate() {
+            if *r > 0 && best.is_none_or(|(_, b)| *r > b) {
+                best = Some((i, *r));
+            }
+        }
+        let (i, _) = best?;
+        *out.get_mut(i)? += 1;
+        *remainders.get_mut(i)? = 0;
+        left -= 1;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_up_rounds_half_away_from_zero() {
+        assert_eq!(round_ratio(15, 10, RoundingMode::HalfUp), Some(2));
+        assert_eq!(round_ratio(25, 10, RoundingMode::HalfUp), Some(3));
+        assert_eq!(round_ratio(24, 10, RoundingMode::HalfUp), Some(2));
+        assert_eq!(round_ratio(0, 10, RoundingMode::HalfUp), Some(0));
+    }
+
+    #[test]
+    fn half_even_rounds_half_to_even() {
+        assert_eq!(round_ratio(15, 10, RoundingMode::HalfEven), Some(2));
+        assert_eq!(round_ratio(25, 10, RoundingMode::HalfEven), Some(2));
+        assert_eq!(round_ratio(26, 10, RoundingMode::HalfEven), Some(3));
+        assert_eq!(round_ratio(5, 10, RoundingMode::HalfEven), Some(0));
+    }
+
+    #[test]
+    fn zero_denominator_is_none() {
+        assert_eq!(round_ratio(1, 0, RoundingMode::HalfUp), None);
+    }
+
+    #[test]
+    fn allocation_gives_left_units_to_largest_remainders_then_earlier() {
+        let mut out = [0u128; 3];
+        allocate(10, &[1, 1, 1], &mut out).unwrap();
+        assert_eq!(out, [4, 3, 3]);
+        allocate(100, &[10, 20, 30], &mut out).unwrap();
+        assert_eq!(out, [17, 33, 50]);
+        allocate(0, &[0, 0, 0], &mut out).unwrap();
+        assert_eq!(out, [0, 0, 0]);
+        assert_eq!(allocate(1, &[0, 0, 0], &mut out), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! Tax data and tax computation: the rate table ([`table`]), the shipped
+//! table ([`embedded`]) and the arithmetic that turns priced lines into
+//! taxed lines ([`compute`]).
+
+pub mod compute;
+pub mod embedded;
+pub mod table;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt;
+
+pub use table::{Component, RateRow, RateTable, TaxLookup};
+
+/// How tax relates to the price in a jurisdiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    /// The price contains the tax (EU VAT): total = subtotal.
+    Inclusive,
+    /// Tax is added on top of the price (US sales tax): total = subtotal + tax.
+    Exclusive,
+}
+
+impl Regime {
+    /// `inclusive` or `exclusive`, as in the data file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Regime::Inclusive => "inclusive",
+            Regime::Exclusive => "exclusive",
+        }
+    }
+}
+
+/// A tax rate in percent, exact: `19`, `25.5`, `9.975`.
+///
+/// Kept both as the decimal written in the data (for display) and as an
+/// integer count of millionths of a percent, so the arithmetic is exact
+/// integer arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    percent: Decimal,
+    micros: u64,
+}
+
+impl Rate {
+    /// Most decimals a rate may have (millionths of a percent).
+    pub const MAX_DECIMALS: u32 = 6;
+    /// One whole (100%) in the units of [`Rate::micros`].
+    pub(crate) const ONE: u128 = 100_000_000;
+
+    /// A rate from a percentage in `0..=100` with at most six decimals.
+    ///
+    /// ```
+    /// use checkout_tax::tax::Rate;
+    /// use rust_decimal::Decimal;
+    ///
+    /// let qst = Rate::from_percent(Decimal::new(9975, 3)).unwrap();
+    /// assert_eq!(qst.to_string(), "9.975");
+    /// assert!(Rate::from_percent(Decimal::new(-1, 0)).is_none());
+    /// assert!(Rate::from_percent(Decimal::new(101, 0)).is_none());
+    /// ```
+    pub fn from_percent(percent: Decimal) -> Option<Self> {
+        if percent.is_sign_negative() && !percent.is_zero() || percent > Decimal::ONE_HUNDRED {
+            return None;
+        }
+        let normal = percent.normalize();
+        if normal.scale() > Self::MAX_DECIMALS {
+            return None;
+        }
+        let micros = normal.checked_mul(Decimal::from(1_000_000u32))?;
+        let micros = u64::try_from(micros.trunc().mantissa()).ok()?;
+        Some(Rate {
+            percent: normal,
+            micros,
+        })
+    }
+
+    /// The percentage, as written (normalised: `19`, not `19.00`).
+    pub fn percent(&self) -> Decimal {
+        self.percent
+    }
+
+    /// The rate in millionths of a percent (`19` -> 19 000 000).
+    pub fn micros(&self) -> u64 {
+        self.micros
+    }
+
+    /// True for a zero rate (exempt or zero-rated).
+    pub fn is_zero(&self) -> bool {
+        self.micros == 0
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.percent, f)
+    }
+}
+
+impl Serialize for Rate {
+    /// A string, so that no JSON reader turns `9.975` into a float.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.percent)
+    }
+}

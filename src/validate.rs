@@ -1,0 +1,225 @@
+//! The request's top-level rules: required line items, string limits, the
+//! shape of emails and URLs, and the buyer's location.
+
+use crate::error::{Error, ErrorCode};
+use crate::jurisdiction::{BuyerLocation, Jurisdiction, buyer_location};
+use crate::request::{Mode, SessionRequest, limits};
+
+/// Checks the top-level fields, in the order of the spec's table, and
+/// returns the buyer's location (`None` when no country was given).
+pub(crate) fn top_level(request: &SessionRequest<'_>) -> Result<Option<Jurisdiction>, Error> {
+    match request.mode {
+        Mode::Setup if !request.line_items.is_empty() => {
+            return Err(Error::new(
+                ErrorCode::LineItemsNotAllowed,
+                "line_items",
+                "a setup session takes no line items",
+            ));
+        }
+        Mode::Payment | Mode::Subscription if request.line_items.is_empty() => {
+            return Err(Error::new(
+                ErrorCode::MissingLineItems,
+                "line_items",
+                format!("a {} session needs at least one line item", request.mode.as_str()),
+            ));
+        }
+        _ => {}
+    }
+    if request.line_items.len() > limits::MAX_LINE_ITEMS {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "line_items",
+            format!("more than {} line items", limits::MAX_LINE_ITEMS),
+        ));
+    }
+    if let Some(email) = &request.customer_email {
+        check_length("customer_email", email, limits::MAX_EMAIL_BYTES)?;
+        if !looks_like_email(email) {
+            return Err(Error::new(
+                ErrorCode::InvalidEmail,
+                "customer_email",
+                format!("`{email}` does not look like an email address"),
+            ));
+        }
+    }
+    for (field, url) in [
+        ("success_url", &request.success_url),
+        ("cancel_url", &request.cancel_url),
+    ] {
+        if let Some(url) = url {
+            check_length(field, url, limits::MAX_URL_BYTES)?;
+            if !is_absolute_http_url(url) {
+                return Err(Error::new(
+                    ErrorCode::InvalidUrl,
+                    field,
+                    format!("`{url}` is not an absolute http(s) URL"),
+                ));
+            }
+        }
+    }
+    let location = location(
+        request.buyer_country.as_deref(),
+        request.buyer_region.as_deref(),
+    )?;
+    if let Some(reference) = &request.client_reference_id {
+        check_length("client_reference_id", reference, limits::MAX_REFERENCE_BYTES)?;
+    }
+    Ok(location)
+}
+
+/// The buyer's jurisdiction from `buyer_country` and `buyer_region`. A
+/// region in the `US-CA` form without a country names the country itself.
+fn location(country: Option<&str>, region: Option<&str>) -> Result<Option<Jurisdiction>, Error> {
+    let bad_region = |r: &str| {
+        Error::new(
+            ErrorCode::InvalidRegion,
+            "buyer_region",
+            format!("`{r}` is not a subdivision code of the buyer's country (want `CA` or `US-CA`)"),
+        )
+    };
+    let inferred = country.is_none();
+    let (country, region) = match (country, region) {
+        (Some(c), r) => (c, r),
+        (None, None) => return Ok(None),
+        (None, Some(r)) => match r.split_once('-') {
+            Some((c, _)) => (c, Some(r)),
+            None => {
+                return Err(Error::new(
+                    ErrorCode::InvalidRegion,
+                    "buyer_region",
+                    format!("`{r}` needs buyer_country, or the `US-CA` form"),
+                ));
+            }
+        },
+    };
+    match buyer_location(country, region) {
+        BuyerLocation::Known(j) => Ok(Some(j)),
+        BuyerLocation::BadCountry if inferred => Err(bad_region(region.unwrap_or_default())),
+        BuyerLocation::BadCountry => Err(Error::new(
+            ErrorCode::InvalidCountry,
+            "buyer_country",
+            format!("`{country}` is not an ISO 3166-1 alpha-2 country code"),
+        )),
+        BuyerLocation::BadRegion => Err(bad_region(region.unwrap_or_default())),
+    }
+}
+
+/// Refuses a string longer than `max` bytes with `limit_exceeded`.
+pub(crate) fn check_length(param: &str, value: &str, max: usize) -> Result<(), Error> {
+    if value.len() > max {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            param,
+            format!("`{param}` is {} bytes; the limit is {max}", value.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// `local@domain.tld`: one `@`, a local part of printable characters, and a
+/// domain of at least two dot-separated labels of letters, digits and `-`.
+pub(crate) fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"@\"(),:;<>[\\]".contains(c));
+    local_ok && is_domain(domain) && domain.contains('.')
+}
+
+fn is_domain(domain: &str) -> bool {
+    !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// `http://` or `https://` (any case), a host name, IPv4 or bracketed IPv6
+/// address with an optional port, then any path, query or fragment without
+/// white space or control characters.
+pub(crate) fn is_absolute_http_url(url: &str) -> bool {
+    let rest = strip_prefix_ignore_case(url, "https://")
+        .or_else(|| strip_prefix_ignore_case(url, "http://"));
+    let Some(rest) = rest else { return false };
+    if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((addr, tail)) if addr.contains(':') && addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') => {
+                (addr, tail.strip_prefix(':'))
+            }
+            _ => return false,
+        }
+    } else {
+        match host_port.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = host.contains(':') || is_domain(host.strip_suffix('.').unwrap_or(host));
+    port_ok && host_ok
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| text.get(prefix.len()..))
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["buyer@example.com", "a.b+tag@sub.example.co.uk", "x@bücher.de"] {
+            assert!(looks_like_email(ok), "{ok}");
+        }
+        for bad in ["", "buyer", "buyer@", "@example.com", "a@b", "a b@example.com", "a@@b.com", "a@-b.com", "a..b@example.com", "a@b..com"] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        for ok in [
+            "https://yoursite.com/success",
+            "HTTP://localhost:8080",
+            "https://shop.example.com/a?b=c#d",
+            "http://[::1]:3000/x",
+            "https://127.0.0.1/",
+        ] {
+            assert!(is_absolute_http_url(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "yoursite.com/success",
+            "/success",
+            "ftp://example.com",
+            "https://",
+            "https:///path",
+            "https://exa mple.com",
+            "https://example.com:port",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_absolute_http_url(bad), "{bad}");
+        }
+    }
+}
