@@ -129,13 +129,19 @@ impl Catalog {
     pub fn new(products: Vec<Product>, prices: Vec<Price>) -> Result<Self, Error> {
         let mut product_index = FxHashMap::default();
         for (i, p) in products.iter().enumerate() {
-            if product_index.insert(p.id.clone().into_boxed_str(), i).is_some() {
+            if product_index
+                .insert(p.id.clone().into_boxed_str(), i)
+                .is_some()
+            {
                 return Err(config(format!("duplicate product id `{}`", p.id)));
             }
         }
         let mut price_index = FxHashMap::default();
         for (i, p) in prices.iter().enumerate() {
-            if price_index.insert(p.id.clone().into_boxed_str(), i).is_some() {
+            if price_index
+                .insert(p.id.clone().into_boxed_str(), i)
+                .is_some()
+            {
                 return Err(config(format!("duplicate price id `{}`", p.id)));
             }
         }

@@ -146,7 +146,11 @@ impl Engine {
     /// # Errors
     /// The spec's request errors, each with its code and the path of the
     /// offending field: top-level fields first, then line items in order.
-    pub fn quote<'a>(&'a self, request: &'a SessionRequest<'_>, date: Date) -> Result<Quote<'a>, Error> {
+    pub fn quote<'a>(
+        &'a self,
+        request: &'a SessionRequest<'_>,
+        date: Date,
+    ) -> Result<Quote<'a>, Error> {
         let location = validate::top_level(request)?;
         let priced = price_lines(request, &self.catalog, self.merchant.merchant_type)?;
 
@@ -199,7 +203,9 @@ impl Engine {
             let mut line_tax: i64 = 0;
             for (c, amount) in comps.iter().zip(line_amounts) {
                 let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
-                line_tax = line_tax.checked_add(amount).ok_or_else(|| line_too_large(i))?;
+                line_tax = line_tax
+                    .checked_add(amount)
+                    .ok_or_else(|| line_too_large(i))?;
                 if let Some(j) = jurisdiction {
                     taxes.push(TaxAmount {
                         name: c.name,
@@ -210,13 +216,18 @@ impl Engine {
                 }
             }
             let line_total = match regime {
-                Regime::Exclusive => line.base.checked_add(line_tax).ok_or_else(|| line_too_large(i))?,
+                Regime::Exclusive => line
+                    .base
+                    .checked_add(line_tax)
+                    .ok_or_else(|| line_too_large(i))?,
                 Regime::Inclusive => line.base,
             };
-            quote.amount_tax = quote
-                .amount_tax
-                .checked_add(line_tax)
-                .ok_or_else(|| too_large("line_items", "the session tax does not fit in a 64-bit integer"))?;
+            quote.amount_tax = quote.amount_tax.checked_add(line_tax).ok_or_else(|| {
+                too_large(
+                    "line_items",
+                    "the session tax does not fit in a 64-bit integer",
+                )
+            })?;
             quote.line_items.push(QuoteLine {
                 price_id: line.price_id,
                 product_id: line.product_id,
@@ -234,7 +245,12 @@ impl Engine {
             quote.amount_total = quote
                 .amount_subtotal
                 .checked_add(quote.amount_tax)
-                .ok_or_else(|| too_large("line_items", "the session total does not fit in a 64-bit integer"))?;
+                .ok_or_else(|| {
+                    too_large(
+                        "line_items",
+                        "the session total does not fit in a 64-bit integer",
+                    )
+                })?;
         }
         Ok(quote)
     }
@@ -273,5 +289,8 @@ fn too_large(param: &str, message: &str) -> Error {
 }
 
 fn line_too_large(i: usize) -> Error {
-    too_large(&format!("line_items[{i}]"), "the line's tax or total does not fit in a 64-bit integer")
+    too_large(
+        &format!("line_items[{i}]"),
+        "the line's tax or total does not fit in a 64-bit integer",
+    )
 }

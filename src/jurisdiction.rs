@@ -145,7 +145,10 @@ mod tests {
     fn parses_countries_and_regions_case_insensitively() {
         assert_eq!(Jurisdiction::parse("de").unwrap().as_str(), "DE");
         assert_eq!(Jurisdiction::parse("Us-Ca").unwrap().as_str(), "US-CA");
-        assert_eq!(Jurisdiction::parse("CA-QC").unwrap().country().as_str(), "CA");
+        assert_eq!(
+            Jurisdiction::parse("CA-QC").unwrap().country().as_str(),
+            "CA"
+        );
         assert!(Jurisdiction::parse("XX").is_none());
         assert!(Jurisdiction::parse("US-").is_none());
         assert!(Jurisdiction::parse("US-CALI").is_none());
@@ -157,8 +160,14 @@ mod tests {
     fn buyer_region_may_carry_the_country_prefix() {
         let ca = Jurisdiction::parse("US-CA").unwrap();
         assert_eq!(buyer_location("us", Some("ca")), BuyerLocation::Known(ca));
-        assert_eq!(buyer_location("US", Some("US-CA")), BuyerLocation::Known(ca));
-        assert_eq!(buyer_location("US", Some("CA-QC")), BuyerLocation::BadRegion);
+        assert_eq!(
+            buyer_location("US", Some("US-CA")),
+            BuyerLocation::Known(ca)
+        );
+        assert_eq!(
+            buyer_location("US", Some("CA-QC")),
+            BuyerLocation::BadRegion
+        );
         assert_eq!(buyer_location("QQ", None), BuyerLocation::BadCountry);
     }
 }

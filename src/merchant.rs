@@ -80,16 +80,17 @@ impl Merchant {
     /// [`Error::Config`] for malformed JSON, unknown fields or values, and
     /// registrations that are not ISO 3166 codes.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let file: MerchantFile = serde_json::from_str(text)
-            .map_err(|e| config(format!("not a valid merchant: {e}")))?;
+        let file: MerchantFile =
+            serde_json::from_str(text).map_err(|e| config(format!("not a valid merchant: {e}")))?;
         let tax_registrations = file
             .tax_registrations
             .map(|codes| {
                 codes
                     .iter()
                     .map(|c| {
-                        Jurisdiction::parse(c)
-                            .ok_or_else(|| config(format!("unknown jurisdiction `{c}` in tax_registrations")))
+                        Jurisdiction::parse(c).ok_or_else(|| {
+                            config(format!("unknown jurisdiction `{c}` in tax_registrations"))
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()
             })

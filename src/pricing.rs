@@ -181,7 +181,11 @@ fn resolve_line<'a>(
     for (field, value, max) in [
         ("price_id", &item.price_id, limits::MAX_ID_BYTES),
         ("product_id", &item.product_id, limits::MAX_ID_BYTES),
-        ("description", &item.description, limits::MAX_DESCRIPTION_BYTES),
+        (
+            "description",
+            &item.description,
+            limits::MAX_DESCRIPTION_BYTES,
+        ),
     ] {
         if let Some(v) = value {
             check_length(&path(field), v, max)?;
@@ -220,7 +224,8 @@ fn resolve_line<'a>(
                 "`ad_hoc_currency` is required with `ad_hoc_amount`",
             ));
         };
-        let currency = parse_currency(code).ok_or_else(|| invalid_currency(path("ad_hoc_currency"), code))?;
+        let currency =
+            parse_currency(code).ok_or_else(|| invalid_currency(path("ad_hoc_currency"), code))?;
         return Ok(Resolved {
             unit_amount: amount,
             currency,

@@ -110,7 +110,9 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
     if weights.len() != out.len() {
         return None;
     }
-    let sum = weights.iter().try_fold(0u128, |acc, w| acc.checked_add(*w))?;
+    let sum = weights
+        .iter()
+        .try_fold(0u128, |acc, w| acc.checked_add(*w))?;
     if sum == 0 {
         out.fill(0);
         return if total == 0 { Some(()) } else { None };

@@ -20,7 +20,10 @@ pub(crate) fn top_level(request: &SessionRequest<'_>) -> Result<Option<Jurisdict
             return Err(Error::new(
                 ErrorCode::MissingLineItems,
                 "line_items",
-                format!("a {} session needs at least one line item", request.mode.as_str()),
+                format!(
+                    "a {} session needs at least one line item",
+                    request.mode.as_str()
+                ),
             ));
         }
         _ => {}
@@ -62,7 +65,11 @@ pub(crate) fn top_level(request: &SessionRequest<'_>) -> Result<Option<Jurisdict
         request.buyer_region.as_deref(),
     )?;
     if let Some(reference) = &request.client_reference_id {
-        check_length("client_reference_id", reference, limits::MAX_REFERENCE_BYTES)?;
+        check_length(
+            "client_reference_id",
+            reference,
+            limits::MAX_REFERENCE_BYTES,
+        )?;
     }
     Ok(location)
 }
@@ -74,7 +81,9 @@ fn location(country: Option<&str>, region: Option<&str>) -> Result<Option<Jurisd
         Error::new(
             ErrorCode::InvalidRegion,
             "buyer_region",
-            format!("`{r}` is not a subdivision code of the buyer's country (want `CA` or `US-CA`)"),
+            format!(
+                "`{r}` is not a subdivision code of the buyer's country (want `CA` or `US-CA`)"
+            ),
         )
     };
     let inferred = country.is_none();
@@ -160,7 +169,12 @@ pub(crate) fn is_absolute_http_url(url: &str) -> bool {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
         match v6.split_once(']') {
-            Some((addr, tail)) if addr.contains(':') && addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') => {
+            Some((addr, tail))
+                if addr.contains(':')
+                    && addr
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') =>
+            {
                 (addr, tail.strip_prefix(':'))
             }
             _ => return false,
@@ -171,7 +185,8 @@ pub(crate) fn is_absolute_http_url(url: &str) -> bool {
             None => (host_port, None),
         }
     };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     let host_ok = host.contains(':') || is_domain(host.strip_suffix('.').unwrap_or(host));
     port_ok && host_ok
 }
@@ -189,10 +204,25 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["buyer@example.com", "a.b+tag@sub.example.co.uk", "x@bücher.de"] {
+        for ok in [
+            "buyer@example.com",
+            "a.b+tag@sub.example.co.uk",
+            "x@bücher.de",
+        ] {
             assert!(looks_like_email(ok), "{ok}");
         }
-        for bad in ["", "buyer", "buyer@", "@example.com", "a@b", "a b@example.com", "a@@b.com", "a@-b.com", "a..b@example.com", "a@b..com"] {
+        for bad in [
+            "",
+            "buyer",
+            "buyer@",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@b.com",
+            "a@-b.com",
+            "a..b@example.com",
+            "a@b..com",
+        ] {
             assert!(!looks_like_email(bad), "{bad}");
         }
     }

@@ -118,7 +118,12 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
                 ("amount_total", line.amount_total),
             ] {
                 if let Some(actual) = theirs.get(name) {
-                    compare_amount(&mut mismatches, format!("line_items[{i}].{name}"), expected, Some(actual));
+                    compare_amount(
+                        &mut mismatches,
+                        format!("line_items[{i}].{name}"),
+                        expected,
+                        Some(actual),
+                    );
                 }
             }
         }

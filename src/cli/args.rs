@@ -14,16 +14,24 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Quote one session: JSON quote on stdout (exit 0), or the JSON error (exit 1).
-    #[command(after_help = "Example:\n  checkout-tax quote --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json\n  checkout-tax quote --catalog examples/catalog.json --format table examples/request_eu_de.json")]
+    #[command(
+        after_help = "Example:\n  checkout-tax quote --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json\n  checkout-tax quote --catalog examples/catalog.json --format table examples/request_eu_de.json"
+    )]
     Quote(QuoteArgs),
     /// Recompute a session and compare it with a service's answer (exit 0 match, 1 mismatch).
-    #[command(after_help = "Example:\n  checkout-tax verify --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json examples/response_us_ca.json")]
+    #[command(
+        after_help = "Example:\n  checkout-tax verify --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json examples/response_us_ca.json"
+    )]
     Verify(VerifyArgs),
     /// Quote one request per input line (NDJSON), one answer per output line, in order.
-    #[command(after_help = "Example:\n  checkout-tax batch --catalog examples/catalog.json --at 2025-06-01 < examples/requests.ndjson > quotes.ndjson")]
+    #[command(
+        after_help = "Example:\n  checkout-tax batch --catalog examples/catalog.json --at 2025-06-01 < examples/requests.ndjson > quotes.ndjson"
+    )]
     Batch(BatchArgs),
     /// The tax rates in force at a date, for the named jurisdictions (all when none).
-    #[command(after_help = "Example:\n  checkout-tax rates --at 2024-09-01 --format table FI DE CA-QC")]
+    #[command(
+        after_help = "Example:\n  checkout-tax rates --at 2024-09-01 --format table FI DE CA-QC"
+    )]
     Rates(RatesArgs),
 }
 

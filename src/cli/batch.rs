@@ -1,9 +1,9 @@
 //! `batch`: NDJSON in, NDJSON out, one answer per input line, in order,
 //! streaming with memory that does not grow with the input.
 
+use super::Usage;
 use super::args::BatchArgs;
 use super::commands::{date, engine};
-use super::Usage;
 use checkout_tax::request::limits::MAX_REQUEST_BYTES;
 use checkout_tax::{Date, Engine, Error, ErrorCode, SessionRequest};
 use std::io::{self, BufRead, BufWriter, Write};
@@ -16,12 +16,10 @@ pub(crate) fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Ve
             "the line is not valid UTF-8",
         )),
         Ok(text) => SessionRequest::from_json(text).and_then(|request| {
-            engine
-                .quote(&request, date)
-                .map(|quote| {
-                    // Serialising our own types into a Vec cannot fail.
-                    let _ = serde_json::to_writer(&mut *out, &quote);
-                })
+            engine.quote(&request, date).map(|quote| {
+                // Serialising our own types into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, &quote);
+            })
         }),
     };
     if let Err(e) = result {

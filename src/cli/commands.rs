@@ -1,8 +1,8 @@
 //! `quote`, `verify` and `rates`: read files, call the library, print.
 
 use super::args::{
-    EngineArgs, Format, MerchantTypeArg, QuoteArgs, RatesArgs, RoundingLevelArg,
-    RoundingModeArg, VerifyArgs,
+    EngineArgs, Format, MerchantTypeArg, QuoteArgs, RatesArgs, RoundingLevelArg, RoundingModeArg,
+    VerifyArgs,
 };
 use super::{EXIT_REFUSED, Usage, emit, render};
 use checkout_tax::{
@@ -22,14 +22,18 @@ pub(crate) fn read_input(path: &Path) -> Result<String, Usage> {
             .map_err(|e| Usage(format!("cannot read stdin: {e}")))?;
         return Ok(text);
     }
-    std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Usage(format!("cannot read `{}`: {e}", path.display())))
 }
 
 /// `--at`, or today in UTC.
 pub(crate) fn date(at: Option<&str>) -> Result<Date, Usage> {
     match at {
-        Some(text) => checkout_tax::parse_date(text)
-            .ok_or_else(|| Usage(format!("--at `{text}` is not a date of the form YYYY-MM-DD"))),
+        Some(text) => checkout_tax::parse_date(text).ok_or_else(|| {
+            Usage(format!(
+                "--at `{text}` is not a date of the form YYYY-MM-DD"
+            ))
+        }),
         None => Ok(jiff::Timestamp::now()
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .date()),
@@ -118,9 +122,8 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<u8, Usage> {
     let date = date(args.engine.at.as_deref())?;
     let request_text = read_input(&args.request)?;
     let response_text = read_input(&args.response)?;
-    let response: serde_json::Value = serde_json::from_str(&response_text).map_err(|e| {
-        Usage(format!("`{}` is not JSON: {e}", args.response.display()))
-    })?;
+    let response: serde_json::Value = serde_json::from_str(&response_text)
+        .map_err(|e| Usage(format!("`{}` is not JSON: {e}", args.response.display())))?;
     let request = match SessionRequest::from_json(&request_text) {
         Ok(r) => r,
         Err(e) => return refuse(&e),
@@ -152,7 +155,11 @@ pub(crate) fn rates(args: &RatesArgs) -> Result<u8, Usage> {
         .jurisdictions
         .iter()
         .map(|j| {
-            Jurisdiction::parse(j).ok_or_else(|| Usage(format!("`{j}` is not a jurisdiction such as `DE` or `US-CA`")))
+            Jurisdiction::parse(j).ok_or_else(|| {
+                Usage(format!(
+                    "`{j}` is not a jurisdiction such as `DE` or `US-CA`"
+                ))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let rows: Vec<_> = table

@@ -19,13 +19,27 @@ fn table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
             .iter()
             .zip(&widths)
             .zip(right.iter().chain(std::iter::repeat(&false)))
-            .map(|((c, w), r)| if *r { format!("{c:>w$}") } else { format!("{c:<w$}") })
+            .map(|((c, w), r)| {
+                if *r {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
             .collect();
         out.push_str(parts.join("  ").trim_end());
         out.push('\n');
     };
     line(header.to_vec());
-    line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
@@ -60,7 +74,9 @@ pub(crate) fn quote_table(quote: &Quote<'_>, date: Date) -> String {
         })
         .collect();
     let mut out = table(
-        &["#", "price", "category", "qty", "subtotal", "tax", "total", "taxes"],
+        &[
+            "#", "price", "category", "qty", "subtotal", "tax", "total", "taxes",
+        ],
         &rows,
         &[true, false, false, true, true, true, true, false],
     );
@@ -86,12 +102,22 @@ pub(crate) fn verify_table(report: &Verification) -> String {
     let rows: Vec<Vec<String>> = report
         .mismatches
         .iter()
-        .map(|m| vec![m.field.clone(), m.expected.to_string(), m.actual.to_string()])
+        .map(|m| {
+            vec![
+                m.field.clone(),
+                m.expected.to_string(),
+                m.actual.to_string(),
+            ]
+        })
         .collect();
     format!(
         "{} mismatch(es)\n{}",
         rows.len(),
-        table(&["field", "expected", "actual"], &rows, &[false, true, true])
+        table(
+            &["field", "expected", "actual"],
+            &rows,
+            &[false, true, true]
+        )
     )
 }
 
@@ -121,7 +147,8 @@ pub(crate) fn rates_table(rows: &[&RateRow], date: Date) -> String {
                 r.tax_name.clone(),
                 r.category.clone(),
                 format!("{}%", r.rate),
-                r.valid_from.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.valid_from
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 r.valid_to.map_or_else(|| "-".to_owned(), |d| d.to_string()),
             ]
         })
@@ -129,7 +156,15 @@ pub(crate) fn rates_table(rows: &[&RateRow], date: Date) -> String {
     format!(
         "rates in force on {date}\n{}",
         table(
-            &["jurisdiction", "regime", "tax", "category", "rate", "from", "to"],
+            &[
+                "jurisdiction",
+                "regime",
+                "tax",
+                "category",
+                "rate",
+                "from",
+                "to"
+            ],
             &cells,
             &[false, false, false, false, true, false, false],
         )

@@ -190,7 +190,9 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
                         rec.fail::<A::Error>(
                             ErrorCode::InvalidMode,
                             "mode".into(),
-                            format!("unknown mode `{text}` (want `payment`, `subscription` or `setup`)"),
+                            format!(
+                                "unknown mode `{text}` (want `payment`, `subscription` or `setup`)"
+                            ),
                         )
                     })?);
                 }
@@ -264,16 +266,16 @@ impl<'de> Visitor<'de> for LineItemsSeed<'_> {
                     return Err(rec.fail(
                         ErrorCode::LimitExceeded,
                         "line_items".into(),
-                        format!(
-                            "more than {} line items",
-                            limits::MAX_LINE_ITEMS
-                        ),
+                        format!("more than {} line items", limits::MAX_LINE_ITEMS),
                     ));
                 }
                 break;
             }
             match seq
-                .next_element_seed(LineItemSeed { rec: &mut *rec, index })
+                .next_element_seed(LineItemSeed {
+                    rec: &mut *rec,
+                    index,
+                })
                 .map_err(|e| rec.wrong(|| format!("line_items[{index}]"), e))?
             {
                 Some(line) => lines.push(line),
@@ -338,9 +340,15 @@ impl<'de> Visitor<'de> for LineItemSeed<'_> {
                         Some(Number::Int(v)) => Some(v),
                         Some(Number::NotInt(text)) => {
                             let (code, what) = if name == "quantity" {
-                                (ErrorCode::InvalidQuantity, "a whole number from 1 to 999999")
+                                (
+                                    ErrorCode::InvalidQuantity,
+                                    "a whole number from 1 to 999999",
+                                )
                             } else {
-                                (ErrorCode::InvalidAmount, "a whole number of minor units from 0 to 9223372036854775807")
+                                (
+                                    ErrorCode::InvalidAmount,
+                                    "a whole number of minor units from 0 to 9223372036854775807",
+                                )
                             };
                             return Err(rec.fail(
                                 code,
@@ -384,8 +392,9 @@ mod tests {
 
     #[test]
     fn borrows_plain_strings() {
-        let r = session_request(r#"{"mode":"payment","line_items":[{"price_id":"p","quantity":1}]}"#)
-            .unwrap();
+        let r =
+            session_request(r#"{"mode":"payment","line_items":[{"price_id":"p","quantity":1}]}"#)
+                .unwrap();
         assert!(matches!(r.line_items[0].price_id, Some(Cow::Borrowed("p"))));
     }
 
@@ -395,8 +404,14 @@ mod tests {
             code(r#"{"mode":"payment","line_items":[{"price_id":"p","quantitiy":1}]}"#),
             ("unknown_field", Some("line_items[0].quantitiy".into()))
         );
-        assert_eq!(code(r#"{"mode":"Payment"}"#), ("invalid_mode", Some("mode".into())));
-        assert_eq!(code(r#"{"line_items":[]}"#), ("invalid_mode", Some("mode".into())));
+        assert_eq!(
+            code(r#"{"mode":"Payment"}"#),
+            ("invalid_mode", Some("mode".into()))
+        );
+        assert_eq!(
+            code(r#"{"line_items":[]}"#),
+            ("invalid_mode", Some("mode".into()))
+        );
         assert_eq!(
             code(r#"{"mode":"payment","line_items":[{"quantity":"1"}]}"#),
             ("invalid_request", Some("line_items[0].quantity".into()))
@@ -413,7 +428,10 @@ mod tests {
             code(r#"{"mode":"payment","mode":"setup"}"#),
             ("invalid_request", Some("mode".into()))
         );
-        assert_eq!(code(r#"{"mode":"payment","line_items":{}}"#).0, "invalid_request");
+        assert_eq!(
+            code(r#"{"mode":"payment","line_items":{}}"#).0,
+            "invalid_request"
+        );
         assert_eq!(code(r#"{"mode":"payment"} x"#), ("invalid_request", None));
         assert_eq!(code("[1]"), ("invalid_request", None));
     }

@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn inclusive_split_adds_up() {
-        let comps = [comp("A", Decimal::new(5, 0), 2), comp("B", Decimal::new(9975, 3), 3)];
+        let comps = [
+            comp("A", Decimal::new(5, 0), 2),
+            comp("B", Decimal::new(9975, 3), 3),
+        ];
         let amounts = line_amounts(1000, &comps, Regime::Inclusive, RoundingMode::HalfUp).unwrap();
         // 1000 x 14.975 / 114.975 = 130.245...; split 5 : 9.975 = 43.48.. : 86.75..
         assert_eq!(amounts.as_slice(), &[43, 87]);
@@ -152,15 +155,29 @@ mod tests {
     #[test]
     fn avalara_document_example() {
         // 6.5% + 2.5% on 40.80, 1.98 and 14.99: 5.19 by line, 5.20 by document.
-        let comps: Components<'static> =
-            [comp("State", Decimal::new(65, 1), 2), comp("County", Decimal::new(25, 1), 3)]
-                .into_iter()
-                .collect();
+        let comps: Components<'static> = [
+            comp("State", Decimal::new(65, 1), 2),
+            comp("County", Decimal::new(25, 1), 3),
+        ]
+        .into_iter()
+        .collect();
         let bases = [4080u128, 198, 1499];
         let all = [comps.clone(), comps.clone(), comps];
         let sum = |v: Vec<LineAmounts>| v.iter().flatten().sum::<u128>();
-        let line = session_amounts(&bases, &all, Regime::Exclusive, RoundingMode::HalfUp, RoundingLevel::Line);
-        let doc = session_amounts(&bases, &all, Regime::Exclusive, RoundingMode::HalfUp, RoundingLevel::Document);
+        let line = session_amounts(
+            &bases,
+            &all,
+            Regime::Exclusive,
+            RoundingMode::HalfUp,
+            RoundingLevel::Line,
+        );
+        let doc = session_amounts(
+            &bases,
+            &all,
+            Regime::Exclusive,
+            RoundingMode::HalfUp,
+            RoundingLevel::Document,
+        );
         assert_eq!(sum(line.unwrap()), 519);
         assert_eq!(sum(doc.unwrap()), 520);
     }

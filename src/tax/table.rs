@@ -351,12 +351,15 @@ fn sort_and_check(periods: &mut [Period]) -> Result<(), Error> {
     periods.sort_by_key(|p| p.from);
     for pair in periods.windows(2) {
         if let [a, b] = pair {
-            let overlaps = a.to.is_none_or(|end| b.from.is_none_or(|start| start < end));
+            let overlaps =
+                a.to.is_none_or(|end| b.from.is_none_or(|start| start < end));
             if overlaps {
                 let (first, second) = (a.line.min(b.line), a.line.max(b.line));
                 return Err(data_error(
                     second as usize,
-                    format!("validity overlaps the row on line {first} for the same jurisdiction, tax and category"),
+                    format!(
+                        "validity overlaps the row on line {first} for the same jurisdiction, tax and category"
+                    ),
                 ));
             }
         }
@@ -409,7 +412,16 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
 
 fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> {
     let fields: Vec<&str> = record.iter().collect();
-    let [jurisdiction, regime, tax_name, category, rate, from, to, source] = fields.as_slice()
+    let [
+        jurisdiction,
+        regime,
+        tax_name,
+        category,
+        rate,
+        from,
+        to,
+        source,
+    ] = fields.as_slice()
     else {
         return Err(data_error(
             line,
@@ -438,7 +450,10 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
         return Err(err("tax_name", "is empty".into()));
     }
     if category.is_empty() {
-        return Err(err("category", "is empty (use `*` for every category)".into()));
+        return Err(err(
+            "category",
+            "is empty (use `*` for every category)".into(),
+        ));
     }
     let percent = Decimal::from_str(rate)
         .map_err(|_| err("rate", format!("`{rate}` is not a decimal number")))?;
@@ -557,7 +572,11 @@ mod tests {
         let TaxLookup::Found(r) = t.lookup(fi) else {
             panic!()
         };
-        let rate = |d: &str| r.components("general", d.parse().unwrap())[0].rate.to_string();
+        let rate = |d: &str| {
+            r.components("general", d.parse().unwrap())[0]
+                .rate
+                .to_string()
+        };
         assert_eq!(rate("2024-08-31"), "24");
         assert_eq!(rate("2024-09-01"), "25.5");
     }
