@@ -1,0 +1,221 @@
+//! Checks the shipped tax table (`data/tax_rates.csv`) as a whole, naming
+//! the row or jurisdiction that breaks an invariant.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use checkout_tax::tax::table::{ANY_CATEGORY, RateRow};
+use checkout_tax::{Date, Jurisdiction, RateTable, Regime};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+const EU27: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+const REST_OF_EUROPE: [&str; 6] = ["GB", "CH", "LI", "NO", "IS", "TR"];
+const APAC: [&str; 7] = ["AU", "NZ", "JP", "SG", "KR", "IN", "HK"];
+const US: [&str; 51] = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY",
+];
+const CANADA: [&str; 13] = [
+    "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
+];
+
+fn table() -> &'static RateTable {
+    RateTable::embedded().expect("the shipped table parses")
+}
+
+fn date(s: &str) -> Date {
+    checkout_tax::parse_date(s).unwrap()
+}
+
+fn dates() -> Vec<Date> {
+    ["2024-01-01", "2024-09-01", "2025-01-01", "2025-08-01", "2026-01-01", "2026-11-24"]
+        .map(date)
+        .to_vec()
+}
+
+/// The `*` rows in force on `at` for a jurisdiction, one per tax name.
+fn standard_rows(code: &str, at: Date) -> Vec<&'static RateRow> {
+    let j = Jurisdiction::parse(code).unwrap();
+    table()
+        .rows_at(at)
+        .filter(|r| r.jurisdiction == j && r.category == ANY_CATEGORY)
+        .collect()
+}
+
+fn assert_covered(codes: impl IntoIterator<Item = String>) {
+    let mut missing = Vec::new();
+    for code in codes {
+        for at in dates() {
+            if standard_rows(&code, at).is_empty() {
+                missing.push(format!("{code} on {at}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no `*` row in force: {missing:?}");
+}
+
+#[test]
+fn every_eu_member_has_a_standard_rate_on_every_date_since_2024() {
+    assert_covered(EU27.map(String::from));
+}
+
+#[test]
+fn rest_of_europe_and_asia_pacific_are_covered() {
+    assert_covered(REST_OF_EUROPE.iter().chain(&APAC).map(|c| c.to_string()));
+}
+
+#[test]
+fn every_us_state_and_dc_is_a_region() {
+    assert_covered(US.map(|s| format!("US-{s}")));
+}
+
+#[test]
+fn every_canadian_province_and_territory_is_a_region() {
+    assert_covered(CANADA.map(|s| format!("CA-{s}")));
+}
+
+#[test]
+fn one_regime_per_jurisdiction_and_the_expected_one() {
+    let mut regimes: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for row in table().rows() {
+        regimes
+            .entry(row.jurisdiction.to_string())
+            .or_default()
+            .insert(row.regime.as_str());
+    }
+    for (j, set) in &regimes {
+        assert_eq!(set.len(), 1, "{j} has regimes {set:?}");
+    }
+    for row in table().rows() {
+        let j = row.jurisdiction.as_str();
+        if j.starts_with("US-") || j.starts_with("CA-") {
+            assert_eq!(row.regime, Regime::Exclusive, "line {}: {j}", row.line);
+        }
+        if EU27.contains(&j) || REST_OF_EUROPE.contains(&j) {
+            assert_eq!(row.regime, Regime::Inclusive, "line {}: {j}", row.line);
+        }
+    }
+}
+
+#[test]
+fn every_row_is_sourced_with_an_address() {
+    for row in table().rows() {
+        assert!(
+            row.source.starts_with("https://") || row.source.starts_with("http://"),
+            "line {}: source `{}` is not an address",
+            row.line,
+            row.source
+        );
+    }
+}
+
+#[test]
+fn rates_are_between_0_and_30_percent() {
+    for row in table().rows() {
+        let p = row.rate.percent();
+        assert!(
+            p >= Decimal::ZERO && p <= Decimal::from(30),
+            "line {}: rate {p}",
+            row.line
+        );
+    }
+}
+
+#[test]
+fn no_overlapping_validity_for_one_jurisdiction_tax_and_category() {
+    // The parser refuses overlaps; this names them if the parser ever stops.
+    let mut periods: BTreeMap<(String, String, String), Vec<&RateRow>> = BTreeMap::new();
+    for row in table().rows() {
+        periods
+            .entry((
+                row.jurisdiction.to_string(),
+                row.tax_name.clone(),
+                row.category.clone(),
+            ))
+            .or_default()
+            .push(row);
+    }
+    for (key, mut rows) in periods {
+        rows.sort_by_key(|r| r.valid_from);
+        for pair in rows.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let end = a.valid_to.expect("only the last period may be open");
+            assert!(
+                b.valid_from.is_some_and(|start| start >= end),
+                "{key:?}: lines {} and {} overlap",
+                a.line,
+                b.line
+            );
+        }
+    }
+}
+
+#[test]
+fn the_shipped_file_is_the_embedded_one() {
+    let on_disk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/tax_rates.csv"))
+            .unwrap();
+    assert_eq!(on_disk, checkout_tax::tax::embedded::CSV);
+    assert_eq!(
+        RateTable::from_csv(&on_disk).unwrap().rows().len(),
+        table().rows().len()
+    );
+}
+
+/// Components for a line of `category` in `code` on `at`, as "NAME RATE".
+fn rates(code: &str, category: &str, at: &str) -> Vec<String> {
+    use checkout_tax::tax::TaxLookup;
+    let j = Jurisdiction::parse(code).unwrap();
+    match table().lookup(j) {
+        TaxLookup::Found(r) => r
+            .components(category, date(at))
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.rate))
+            .collect(),
+        other => panic!("{code}: {other:?}"),
+    }
+}
+
+#[test]
+fn rate_changes_since_2024_fall_on_their_dates() {
+    // (jurisdiction, category, day before, rate then, change day, rate from then)
+    let cases = [
+        ("FI", "general", "2024-08-31", "VAT 24", "2024-09-01", "VAT 25.5"),
+        ("EE", "general", "2023-12-31", "VAT 20", "2024-01-01", "VAT 22"),
+        ("EE", "general", "2025-06-30", "VAT 22", "2025-07-01", "VAT 24"),
+        ("SK", "general", "2024-12-31", "VAT 20", "2025-01-01", "VAT 23"),
+        ("RO", "general", "2025-07-31", "VAT 19", "2025-08-01", "VAT 21"),
+        ("CH", "general", "2023-12-31", "VAT 7.7", "2024-01-01", "VAT 8.1"),
+        ("LU", "general", "2023-12-31", "VAT 16", "2024-01-01", "VAT 17"),
+        ("SG", "general", "2023-12-31", "GST 8", "2024-01-01", "GST 9"),
+        ("CA-NS", "general", "2025-03-31", "HST 15", "2025-04-01", "HST 14"),
+        ("US-LA", "general", "2024-12-31", "Sales tax 4.45", "2025-01-01", "Sales tax 5"),
+        ("FI", "ebooks", "2024-12-31", "VAT 10", "2025-01-01", "VAT 14"),
+        ("IE", "ebooks", "2023-12-31", "VAT 9", "2024-01-01", "VAT 0"),
+    ];
+    for (j, category, before, then, on, now) in cases {
+        assert_eq!(rates(j, category, before), [then], "{j} {category} on {before}");
+        assert_eq!(rates(j, category, on), [now], "{j} {category} on {on}");
+    }
+}
+
+#[test]
+fn categories_and_components() {
+    assert_eq!(rates("CA-QC", "general", "2025-06-01"), ["GST 5", "QST 9.975"]);
+    assert_eq!(rates("CA-BC", "general", "2025-06-01"), ["GST 5", "PST 7"]);
+    assert_eq!(rates("CA-ON", "general", "2025-06-01"), ["HST 13"]);
+    assert_eq!(rates("US-TX", "digital_services", "2025-06-01"), ["Sales tax 5"]);
+    assert_eq!(rates("US-TX", "general", "2025-06-01"), ["Sales tax 6.25"]);
+    assert_eq!(rates("US-CA", "general", "2025-06-01"), ["Sales tax 7.25"]);
+    assert_eq!(rates("US-OR", "general", "2025-06-01"), ["Sales tax 0"]);
+    assert_eq!(rates("DE", "ebooks", "2025-06-01"), ["VAT 7"]);
+    assert_eq!(rates("DE", "digital_services", "2025-06-01"), ["VAT 19"]);
+    assert_eq!(rates("GB", "ebooks", "2025-06-01"), ["VAT 0"]);
+    assert_eq!(rates("JP", "general", "2025-06-01"), ["Consumption tax 10"]);
+    assert_eq!(rates("HK", "general", "2025-06-01"), ["VAT 0"]);
+}
