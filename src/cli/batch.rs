@@ -4,28 +4,9 @@
 use super::Usage;
 use super::args::BatchArgs;
 use super::commands::{date, engine};
+use checkout_tax::batch::answer_line;
 use checkout_tax::request::limits::MAX_REQUEST_BYTES;
-use checkout_tax::{Date, Engine, Error, ErrorCode, SessionRequest};
 use std::io::{self, BufRead, BufWriter, Write};
-
-/// Quotes one input line into `out` (without the newline).
-pub(crate) fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) {
-    let result = match std::str::from_utf8(line) {
-        Err(_) => Err(Error::without_param(
-            ErrorCode::InvalidRequest,
-            "the line is not valid UTF-8",
-        )),
-        Ok(text) => SessionRequest::from_json(text).and_then(|request| {
-            engine.quote(&request, date).map(|quote| {
-                // Serialising our own types into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut *out, &quote);
-            })
-        }),
-    };
-    if let Err(e) = result {
-        let _ = serde_json::to_writer(&mut *out, &e.to_json());
-    }
-}
 
 /// Reads one line of at most `MAX_REQUEST_BYTES + 1` bytes into `buf`,
 /// skipping the rest of a longer one. `Ok(false)` at end of input.

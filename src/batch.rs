@@ -1,0 +1,47 @@
+//! One NDJSON line in, one NDJSON line out: the unit of work of the CLI's
+//! `batch`. Pure (bytes to bytes), so the CLI's streaming loop, its worker
+//! threads and the benches all share it.
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode};
+use crate::request::SessionRequest;
+use jiff::civil::Date;
+
+/// Appends the answer to one request line to `out`, without a newline: the
+/// quote's JSON, or `{"error": {...}}`. A line that is not UTF-8, not JSON
+/// or refused by the rules gets its error; nothing is skipped.
+///
+/// ```
+/// use checkout_tax::{Engine, batch::answer_line};
+///
+/// let engine = Engine::builder().build()?;
+/// let mut out = Vec::new();
+/// answer_line(&engine, checkout_tax::parse_date("2025-06-01").unwrap(), b"{]", &mut out);
+/// assert!(out.starts_with(br#"{"error":{"code":"invalid_request""#));
+/// # Ok::<(), checkout_tax::Error>(())
+/// ```
+pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let outcome = std::str::from_utf8(line)
+        .map_err(|_| Error::without_param(ErrorCode::InvalidRequest, "the line is not valid UTF-8"))
+        .and_then(|text| {
+            let request = SessionRequest::from_json(text)?;
+            let quote = engine.quote(&request, date)?;
+            serde_json::to_writer(&mut *out, &quote).map_err(|e| {
+                Error::without_param(
+                    ErrorCode::InvalidRequest,
+                    format!("cannot write the quote: {e}"),
+                )
+            })
+        });
+    if let Err(e) = outcome {
+        out.truncate(start);
+        write_error(&e, out);
+    }
+}
+
+/// Appends the spec's `{"error": {"code", "message", "param"}}` to `out`.
+pub fn write_error(error: &Error, out: &mut Vec<u8>) {
+    // Writing a `serde_json::Value` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(out, &error.to_json());
+}
