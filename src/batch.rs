@@ -26,13 +26,8 @@ pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) 
         .map_err(|_| Error::without_param(ErrorCode::InvalidRequest, "the line is not valid UTF-8"))
         .and_then(|text| {
             let request = SessionRequest::from_json(text)?;
-            let quote = engine.quote(&request, date)?;
-            serde_json::to_writer(&mut *out, &quote).map_err(|e| {
-                Error::without_param(
-                    ErrorCode::InvalidRequest,
-                    format!("cannot write the quote: {e}"),
-                )
-            })
+            engine.quote(&request, date)?.write_json(out);
+            Ok(())
         });
     if let Err(e) = outcome {
         out.truncate(start);

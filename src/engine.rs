@@ -8,7 +8,8 @@ use crate::merchant::Merchant;
 use crate::pricing::price_lines;
 use crate::quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
 use crate::request::SessionRequest;
-use crate::tax::compute::session_amounts;
+use crate::rounding::RoundingLevel;
+use crate::tax::compute::{self, document_amounts};
 use crate::tax::table::Components;
 use crate::tax::{RateTable, Regime, TaxLookup};
 use crate::validate;
@@ -168,40 +169,45 @@ impl Engine {
             line_items: Vec::with_capacity(priced.lines.len()),
         };
 
-        let components: Vec<Components<'a>> = match rates {
-            Some(r) => priced
-                .lines
-                .iter()
-                .map(|l| r.components(l.category, date))
-                .collect(),
-            None => priced.lines.iter().map(|_| Components::new()).collect(),
-        };
         let regime = rates.map_or(Regime::Exclusive, |r| r.regime());
-        let bases: Vec<u128> = priced
-            .lines
-            .iter()
-            .map(|l| l.base.unsigned_abs().into())
-            .collect();
-        let amounts = session_amounts(
-            &bases,
-            &components,
-            regime,
-            self.merchant.rounding_mode,
-            self.merchant.rounding_level,
-        )
-        .ok_or_else(|| too_large("line_items", "a tax amount overflowed"))?;
+        let mode = self.merchant.rounding_mode;
+        let overflow = || too_large("line_items", "a tax amount overflowed");
+        // Document rounding needs every line's components before any line's
+        // tax; line rounding computes each line on its own, allocating nothing.
+        let document = match (self.merchant.rounding_level, rates) {
+            (RoundingLevel::Document, Some(r)) => {
+                let components: Vec<Components<'a>> = priced
+                    .lines
+                    .iter()
+                    .map(|l| r.components(l.category, date))
+                    .collect();
+                let bases: Vec<u128> = priced.lines.iter().map(|l| base_of(l.base)).collect();
+                let amounts =
+                    document_amounts(&bases, &components, regime, mode).ok_or_else(overflow)?;
+                Some((components, amounts))
+            }
+            _ => None,
+        };
 
         let jurisdiction = quote.tax_jurisdiction;
-        for (i, ((line, comps), line_amounts)) in priced
-            .lines
-            .iter()
-            .zip(&components)
-            .zip(&amounts)
-            .enumerate()
-        {
+        for (i, line) in priced.lines.iter().enumerate() {
+            let (comps, line_amounts) = match &document {
+                Some((c, a)) => (
+                    c.get(i).cloned().unwrap_or_default(),
+                    a.get(i).cloned().unwrap_or_default(),
+                ),
+                None => {
+                    let c = rates
+                        .map(|r| r.components(line.category, date))
+                        .unwrap_or_default();
+                    let a = compute::line_amounts(base_of(line.base), &c, regime, mode)
+                        .ok_or_else(overflow)?;
+                    (c, a)
+                }
+            };
             let mut taxes = smallvec::SmallVec::with_capacity(comps.len());
             let mut line_tax: i64 = 0;
-            for (c, amount) in comps.iter().zip(line_amounts) {
+            for (c, amount) in comps.iter().zip(&line_amounts) {
                 let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
                 line_tax = line_tax
                     .checked_add(amount)
@@ -282,6 +288,11 @@ impl Engine {
             TaxLookup::NoData => (TaxStatus::NoTaxData, None),
         }
     }
+}
+
+/// Bases are never negative (prices and ad hoc amounts are checked).
+fn base_of(base: i64) -> u128 {
+    u128::from(base.unsigned_abs())
 }
 
 fn too_large(param: &str, message: &str) -> Error {

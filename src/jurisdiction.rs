@@ -16,7 +16,7 @@ use std::fmt;
 /// assert_eq!(ca.country().as_str(), "US");
 /// assert!(Jurisdiction::parse("ZZ").is_none());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Jurisdiction {
     // "CC" or "CC-SSS": at most 6 ASCII bytes, upper case, zero-padded.
     bytes: [u8; 6],
@@ -88,6 +88,15 @@ impl Jurisdiction {
     /// True for a subdivision (`US-CA`), false for a country (`US`).
     pub fn is_region(self) -> bool {
         self.len > 2
+    }
+}
+
+impl std::hash::Hash for Jurisdiction {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // One word instead of a length-prefixed byte slice: look-ups are on
+        // the hot path.
+        let [a, b, c, d, e, f] = self.bytes;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, self.len, 0]));
     }
 }
 

@@ -187,7 +187,7 @@ fn resolve_line<'a>(
             limits::MAX_DESCRIPTION_BYTES,
         ),
     ] {
-        if let Some(v) = value {
+        if let Some(v) = value.as_deref().filter(|v| v.len() > max) {
             check_length(&path(field), v, max)?;
         }
     }

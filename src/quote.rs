@@ -1,6 +1,8 @@
 //! The answer: session amounts, the tax status, and each line with its
 //! tax components. Serialises to the spec's JSON.
 
+mod json;
+
 use crate::jurisdiction::Jurisdiction;
 use crate::money::Currency;
 use crate::request::Mode;

@@ -84,8 +84,12 @@ impl From<RoundingMode> for rust_decimal::RoundingStrategy {
 
 /// `num / den` rounded to a whole number; `None` when `den` is zero.
 pub(crate) fn round_ratio(num: u128, den: u128, mode: RoundingMode) -> Option<u128> {
-    let quotient = num.checked_div(den)?;
-    let remainder = num.checked_rem(den)?;
+    // 64-bit division is several times faster than 128-bit, and everyday
+    // amounts (base x rate below 1.8e19) fit.
+    let (quotient, remainder) = match (u64::try_from(num), u64::try_from(den)) {
+        (Ok(n), Ok(d)) => (u128::from(n.checked_div(d)?), u128::from(n.checked_rem(d)?)),
+        _ => (num.checked_div(den)?, num.checked_rem(den)?),
+    };
     // Compare 2r with d without overflowing: r >= d - r  <=>  2r >= d.
     let above_half = remainder > den - remainder;
     let exactly_half = remainder == den - remainder;

@@ -135,11 +135,23 @@ pub(crate) fn looks_like_email(email: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !"@\"(),:;<>[\\]".contains(c));
-    local_ok && is_domain(domain) && domain.contains('.')
+        && !local.as_bytes().windows(2).any(|w| w == b"..")
+        && all_chars(local, |c| !b"@\"(),:;<>[\\]".contains(&c));
+    local_ok && domain.as_bytes().contains(&b'.') && is_domain(domain)
+}
+
+/// True when every character is printable (no white space, no control) and
+/// every ASCII one passes `ascii_ok`; ASCII text is checked byte by byte.
+fn all_chars(text: &str, ascii_ok: impl Fn(u8) -> bool) -> bool {
+    if text.is_ascii() {
+        text.bytes().all(|b| b > b' ' && b != 0x7f && ascii_ok(b))
+    } else {
+        text.chars().all(|c| {
+            !c.is_whitespace()
+                && !c.is_control()
+                && u8::try_from(c).map_or(true, |b| b > b' ' && ascii_ok(b))
+        })
+    }
 }
 
 fn is_domain(domain: &str) -> bool {
@@ -150,7 +162,13 @@ fn is_domain(domain: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && if label.is_ascii() {
+                    label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                } else {
+                    label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                }
         })
 }
 
@@ -161,7 +179,7 @@ pub(crate) fn is_absolute_http_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
     let Some(rest) = rest else { return false };
-    if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !all_chars(rest, |_| true) {
         return false;
     }
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

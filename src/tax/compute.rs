@@ -4,7 +4,7 @@
 
 use super::Regime;
 use super::table::{Component, Components};
-use crate::rounding::{RoundingLevel, RoundingMode, allocate, round_ratio};
+use crate::rounding::{RoundingMode, allocate, round_ratio};
 use smallvec::SmallVec;
 
 use super::Rate;
@@ -46,24 +46,6 @@ pub(crate) fn line_amounts(
     Some(out)
 }
 
-/// Tax of every line under the merchant's rounding level.
-pub(crate) fn session_amounts(
-    bases: &[u128],
-    components: &[Components<'_>],
-    regime: Regime,
-    mode: RoundingMode,
-    level: RoundingLevel,
-) -> Option<Vec<LineAmounts>> {
-    match level {
-        RoundingLevel::Line => bases
-            .iter()
-            .zip(components)
-            .map(|(base, comps)| line_amounts(*base, comps, regime, mode))
-            .collect(),
-        RoundingLevel::Document => document_amounts(bases, components, regime, mode),
-    }
-}
-
 /// A component's identity for grouping: its tax name and rate.
 type Key<'t> = SmallVec<[(&'t str, u64); 4]>;
 
@@ -81,7 +63,7 @@ fn key<'t>(components: &[Component<'t>]) -> Key<'t> {
 /// its first line), then each component's amount is allocated back to the
 /// group's lines in proportion to their bases, largest remainder first, ties
 /// to the earlier line.
-fn document_amounts(
+pub(crate) fn document_amounts(
     bases: &[u128],
     components: &[Components<'_>],
     regime: Regime,
@@ -164,21 +146,13 @@ mod tests {
         let bases = [4080u128, 198, 1499];
         let all = [comps.clone(), comps.clone(), comps];
         let sum = |v: Vec<LineAmounts>| v.iter().flatten().sum::<u128>();
-        let line = session_amounts(
-            &bases,
-            &all,
-            Regime::Exclusive,
-            RoundingMode::HalfUp,
-            RoundingLevel::Line,
-        );
-        let doc = session_amounts(
-            &bases,
-            &all,
-            Regime::Exclusive,
-            RoundingMode::HalfUp,
-            RoundingLevel::Document,
-        );
-        assert_eq!(sum(line.unwrap()), 519);
+        let line: Vec<LineAmounts> = bases
+            .iter()
+            .zip(&all)
+            .map(|(b, c)| line_amounts(*b, c, Regime::Exclusive, RoundingMode::HalfUp).unwrap())
+            .collect();
+        let doc = document_amounts(&bases, &all, Regime::Exclusive, RoundingMode::HalfUp);
+        assert_eq!(sum(line), 519);
         assert_eq!(sum(doc.unwrap()), 520);
     }
 }

@@ -41,11 +41,16 @@ impl Regime {
 pub struct Rate {
     percent: Decimal,
     micros: u64,
+    // The percentage as text (`9.975`), rendered once so that printing a
+    // quote formats no decimals. At most "100.000000".
+    text: [u8; Rate::TEXT_CAPACITY],
+    text_len: u8,
 }
 
 impl Rate {
     /// Most decimals a rate may have (millionths of a percent).
     pub const MAX_DECIMALS: u32 = 6;
+    const TEXT_CAPACITY: usize = 12;
     /// One whole (100%) in the units of [`Rate::micros`].
     pub(crate) const ONE: u128 = 100_000_000;
 
@@ -70,10 +75,26 @@ impl Rate {
         }
         let micros = normal.checked_mul(Decimal::from(1_000_000u32))?;
         let micros = u64::try_from(micros.trunc().mantissa()).ok()?;
+        let rendered = normal.to_string();
+        let mut text = [0u8; Self::TEXT_CAPACITY];
+        text.get_mut(..rendered.len())?
+            .copy_from_slice(rendered.as_bytes());
         Some(Rate {
             percent: normal,
             micros,
+            text,
+            text_len: u8::try_from(rendered.len()).ok()?,
         })
+    }
+
+    /// The percentage as text, as in the data (`19`, `9.975`).
+    pub fn as_str(&self) -> &str {
+        let bytes = self
+            .text
+            .get(..usize::from(self.text_len))
+            .unwrap_or_default();
+        // Only the ASCII rendering of a decimal is ever stored.
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 
     /// The percentage, as written (normalised: `19`, not `19.00`).
@@ -94,13 +115,13 @@ impl Rate {
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.percent, f)
+        f.pad(self.as_str())
     }
 }
 
 impl Serialize for Rate {
     /// A string, so that no JSON reader turns `9.975` into a float.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.percent)
+        s.serialize_str(self.as_str())
     }
 }
