@@ -5,11 +5,13 @@
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode};
 use crate::request::SessionRequest;
+use crate::request::limits::MAX_REQUEST_BYTES;
 use jiff::civil::Date;
 
 /// Appends the answer to one request line to `out`, without a newline: the
-/// quote's JSON, or `{"error": {...}}`. A line that is not UTF-8, not JSON
-/// or refused by the rules gets its error; nothing is skipped.
+/// quote's JSON, or `{"error": {...}}`. A line that is too long, not UTF-8,
+/// not JSON or refused by the rules gets its error; nothing is skipped.
+/// Returns true for a quote, false for an error.
 ///
 /// ```
 /// use checkout_tax::{Engine, batch::answer_line};
@@ -20,8 +22,16 @@ use jiff::civil::Date;
 /// assert!(out.starts_with(br#"{"error":{"code":"invalid_request""#));
 /// # Ok::<(), checkout_tax::Error>(())
 /// ```
-pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) {
+pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) -> bool {
     let start = out.len();
+    if line.len() > MAX_REQUEST_BYTES {
+        let e = Error::without_param(
+            ErrorCode::LimitExceeded,
+            format!("the request is over the limit of {MAX_REQUEST_BYTES} bytes"),
+        );
+        write_error(&e, out);
+        return false;
+    }
     let outcome = std::str::from_utf8(line)
         .map_err(|_| Error::without_param(ErrorCode::InvalidRequest, "the line is not valid UTF-8"))
         .and_then(|text| {
@@ -29,9 +39,13 @@ pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) 
             engine.quote(&request, date)?.write_json(out);
             Ok(())
         });
-    if let Err(e) = outcome {
-        out.truncate(start);
-        write_error(&e, out);
+    match outcome {
+        Ok(()) => true,
+        Err(e) => {
+            out.truncate(start);
+            write_error(&e, out);
+            false
+        }
     }
 }
 

@@ -1,34 +1,116 @@
 //! `batch`: NDJSON in, NDJSON out, one answer per input line, in order,
 //! streaming with memory that does not grow with the input.
+//!
+//! With `--threads N > 1`, the main thread reads chunks of lines, N workers
+//! answer them, and a writer puts the answers back in input order. Every
+//! queue is bounded, so at most a few chunks per worker are in flight
+//! whatever the input's length.
 
 use super::Usage;
 use super::args::BatchArgs;
 use super::commands::{date, engine};
 use checkout_tax::batch::answer_line;
 use checkout_tax::request::limits::MAX_REQUEST_BYTES;
-use std::io::{self, BufRead, BufWriter, Write};
+use checkout_tax::{Date, Engine};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-/// Reads one line of at most `MAX_REQUEST_BYTES + 1` bytes into `buf`,
-/// skipping the rest of a longer one. `Ok(false)` at end of input.
+/// Lines per chunk handed to a worker.
+const CHUNK_LINES: usize = 256;
+
+/// Appends one input line (without its newline; a longer line than a
+/// request may be is cut at `MAX_REQUEST_BYTES + 1` bytes, enough for the
+/// answer to say it is too long) to `buf`. `Ok(false)` at end of input.
 fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
-    buf.clear();
+    let start = buf.len();
     let mut any = false;
     loop {
         let chunk = input.fill_buf()?;
         if chunk.is_empty() {
-            return Ok(any);
+            break;
         }
         any = true;
         let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
-        let room = (MAX_REQUEST_BYTES + 1).saturating_sub(buf.len());
+        let room = (MAX_REQUEST_BYTES + 1).saturating_sub(buf.len() - start);
         buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
         input.consume(if done { take + 1 } else { take });
         if done {
-            return Ok(true);
+            break;
         }
+    }
+    if buf.get(start..).is_some_and(|l| l.ends_with(b"\r")) {
+        buf.pop();
+    }
+    Ok(any)
+}
+
+/// Counts for the summary line.
+#[derive(Default)]
+struct Tally {
+    quoted: u64,
+    refused: u64,
+}
+
+impl Tally {
+    fn add(&mut self, quoted: bool) {
+        if quoted {
+            self.quoted += 1;
+        } else {
+            self.refused += 1;
+        }
+    }
+}
+
+/// Progress on stderr when it is a terminal, and the closing summary.
+struct Progress {
+    start: Instant,
+    last: Instant,
+    live: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let now = Instant::now();
+        Progress {
+            start: now,
+            last: now,
+            live: io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&mut self, done: u64) {
+        if !self.live || done % 4096 != 0 {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.last).as_millis() >= 250 {
+            self.last = now;
+            let secs = now.duration_since(self.start).as_secs_f64().max(1e-9);
+            let _ = write!(
+                io::stderr(),
+                "\r{done} sessions, {:.0}/s   ",
+                done as f64 / secs
+            );
+        }
+    }
+
+    fn finish(&self, tally: &Tally) {
+        let secs = self.start.elapsed().as_secs_f64();
+        let total = tally.quoted + tally.refused;
+        let clear = if self.live { "\r" } else { "" };
+        let _ = writeln!(
+            io::stderr(),
+            "{clear}batch: {} quoted, {} refused, {total} lines in {secs:.3} s ({:.0} sessions/s)",
+            tally.quoted,
+            tally.refused,
+            total as f64 / secs.max(1e-9)
+        );
     }
 }
 
@@ -37,34 +119,184 @@ pub(crate) fn run(args: &BatchArgs) -> Result<u8, Usage> {
     let date = date(args.engine.at.as_deref())?;
     let stdin = io::stdin();
     let mut input = io::BufReader::with_capacity(1 << 16, stdin.lock());
-    let stdout = io::stdout();
-    let mut output = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut line = Vec::new();
-    let mut answer = Vec::with_capacity(1024);
-    loop {
-        match read_line(&mut input, &mut line) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(Usage(format!("cannot read stdin: {e}"))),
-        }
-        let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
-        answer.clear();
-        answer_line(&engine, date, trimmed, &mut answer);
-        answer.push(b'\n');
-        if let Err(e) = output.write_all(&answer) {
-            return broken_pipe_ok(e);
-        }
+    let mut progress = Progress::new();
+    let mut tally = Tally::default();
+    let outcome = if args.threads <= 1 {
+        let mut output = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        sequential(
+            &engine,
+            date,
+            &mut input,
+            &mut output,
+            &mut tally,
+            &mut progress,
+        )
+        .and_then(|()| output.flush().map_err(Failure::Write))
+    } else {
+        // The writer thread owns stdout (a lock cannot cross threads).
+        let mut output = BufWriter::with_capacity(1 << 16, io::stdout());
+        parallel(
+            &engine,
+            date,
+            usize::from(args.threads),
+            &mut input,
+            &mut output,
+            &mut tally,
+            &mut progress,
+        )
+        .and_then(|()| output.flush().map_err(Failure::Write))
+    };
+    progress.finish(&tally);
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(Failure::Read(e)) => Err(Usage(format!("cannot read stdin: {e}"))),
+        Err(Failure::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
+        Err(Failure::Write(e)) => Err(Usage(format!("cannot write to stdout: {e}"))),
     }
-    if let Err(e) = output.flush() {
-        return broken_pipe_ok(e);
-    }
-    Ok(0)
 }
 
-fn broken_pipe_ok(e: io::Error) -> Result<u8, Usage> {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        Ok(0)
-    } else {
-        Err(Usage(format!("cannot write to stdout: {e}")))
+enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+fn sequential(
+    engine: &Engine,
+    date: Date,
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    tally: &mut Tally,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
+    let mut line = Vec::new();
+    let mut answer = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        if !read_line(input, &mut line).map_err(Failure::Read)? {
+            return Ok(());
+        }
+        answer.clear();
+        tally.add(answer_line(engine, date, &line, &mut answer));
+        answer.push(b'\n');
+        output.write_all(&answer).map_err(Failure::Write)?;
+        progress.tick(tally.quoted + tally.refused);
     }
+}
+
+/// A chunk of input lines: their bytes back to back, and where each ends.
+struct Chunk {
+    seq: u64,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// A chunk's answers, newline-terminated, with the tally of its lines.
+struct Answers {
+    seq: u64,
+    bytes: Vec<u8>,
+    quoted: u64,
+    lines: u64,
+}
+
+fn parallel(
+    engine: &Engine,
+    date: Date,
+    threads: usize,
+    input: &mut impl BufRead,
+    output: &mut (impl Write + Send),
+    tally: &mut Tally,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
+    let (work_tx, work_rx) = sync_channel::<Chunk>(threads * 2);
+    let (done_tx, done_rx) = sync_channel::<Answers>(threads * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || worker(engine, date, &work_rx, &done_tx));
+        }
+        drop(done_tx);
+        let writer = scope.spawn(|| write_in_order(done_rx, output, tally, progress));
+        let read = read_chunks(input, &work_tx);
+        drop(work_tx);
+        let written = writer.join().unwrap_or(Ok(()));
+        read.and(written)
+    })
+}
+
+fn read_chunks(input: &mut impl BufRead, work: &SyncSender<Chunk>) -> Result<(), Failure> {
+    for seq in 0.. {
+        let mut chunk = Chunk {
+            seq,
+            bytes: Vec::with_capacity(CHUNK_LINES * 512),
+            ends: Vec::with_capacity(CHUNK_LINES),
+        };
+        let mut more = true;
+        while chunk.ends.len() < CHUNK_LINES {
+            more = read_line(input, &mut chunk.bytes).map_err(Failure::Read)?;
+            if !more {
+                break;
+            }
+            chunk.ends.push(chunk.bytes.len());
+        }
+        if !chunk.ends.is_empty() && work.send(chunk).is_err() {
+            // The writer stopped (closed stdout): nothing more to do.
+            return Ok(());
+        }
+        if !more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn worker(engine: &Engine, date: Date, work: &Mutex<Receiver<Chunk>>, done: &SyncSender<Answers>) {
+    loop {
+        let next = match work.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = next else { return };
+        let mut answers = Answers {
+            seq: chunk.seq,
+            bytes: Vec::with_capacity(chunk.ends.len() * 1024),
+            quoted: 0,
+            lines: 0,
+        };
+        let mut start = 0;
+        for end in &chunk.ends {
+            let line = chunk.bytes.get(start..*end).unwrap_or_default();
+            start = *end;
+            if answer_line(engine, date, line, &mut answers.bytes) {
+                answers.quoted += 1;
+            }
+            answers.lines += 1;
+            answers.bytes.push(b'\n');
+        }
+        if done.send(answers).is_err() {
+            return;
+        }
+    }
+}
+
+fn write_in_order(
+    done: Receiver<Answers>,
+    output: &mut impl Write,
+    tally: &mut Tally,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
+    let mut next = 0u64;
+    let mut waiting: BTreeMap<u64, Answers> = BTreeMap::new();
+    for answers in done {
+        waiting.insert(answers.seq, answers);
+        while let Some(ready) = waiting.remove(&next) {
+            output.write_all(&ready.bytes).map_err(Failure::Write)?;
+            tally.quoted += ready.quoted;
+            tally.refused += ready.lines - ready.quoted;
+            progress.tick(tally.quoted + tally.refused);
+            next += 1;
+        }
+    }
+    Ok(())
 }
