@@ -24,7 +24,8 @@ fn main() -> ExitCode {
     let result = std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(dir.join("catalog.json"), workload::catalog_json()))
         .and_then(|()| {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join("requests.ndjson"))?);
+            let mut file =
+                std::io::BufWriter::new(std::fs::File::create(dir.join("requests.ndjson"))?);
             let mut rng = workload::Rng::new(seed);
             let mut line = String::with_capacity(512);
             for _ in 0..sessions {

@@ -65,7 +65,7 @@ impl Jurisdiction {
         for (slot, b) in parts.zip(raw) {
             *slot = b.to_ascii_uppercase();
         }
-        let len = u8::try_from(3 + raw.len()).ok()?;
+        let len = u8::try_from(raw.len().checked_add(3)?).ok()?;
         Some(Jurisdiction { bytes, len })
     }
 

@@ -1,5 +1,21 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// Library code never panics on input: no unwrap, expect, panic or unchecked
+// indexing, and every arithmetic operation is checked (amounts come from
+// input). Tests, benches and examples are outside these rules.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 pub mod batch;
 pub mod catalog;

@@ -43,13 +43,15 @@ pub fn exponent(currency: Currency) -> u32 {
 /// assert_eq!(format_amount(-5, Currency::EUR), "-0.05 EUR");
 /// ```
 pub fn format_amount(amount: i64, currency: Currency) -> String {
+    // Display code, not arithmetic on money: the digits are split as text.
     let digits = amount.unsigned_abs().to_string();
     let exp = exponent(currency) as usize;
-    let padded = format!("{digits:0>width$}", width = exp + 1);
-    let (int_part, frac_part) = padded.split_at(padded.len() - exp);
-    let mut grouped = String::with_capacity(int_part.len() + int_part.len() / 3 + 8);
+    let padded = format!("{digits:0>width$}", width = exp.saturating_add(1));
+    let (int_part, frac_part) = padded.split_at(padded.len().saturating_sub(exp));
+    let mut grouped = String::with_capacity(padded.len().saturating_mul(2));
+    let int_len = int_part.len();
     for (i, c) in int_part.chars().enumerate() {
-        if i > 0 && (int_part.len() - i) % 3 == 0 {
+        if i > 0 && int_len.saturating_sub(i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

@@ -90,16 +90,15 @@ pub(crate) fn round_ratio(num: u128, den: u128, mode: RoundingMode) -> Option<u1
         (Ok(n), Ok(d)) => (u128::from(n.checked_div(d)?), u128::from(n.checked_rem(d)?)),
         _ => (num.checked_div(den)?, num.checked_rem(den)?),
     };
-    // Compare 2r with d without overflowing: r >= d - r  <=>  2r >= d.
-    let above_half = remainder > den - remainder;
-    let exactly_half = remainder == den - remainder;
-    let up = above_half
-        || (exactly_half
+    // Compare 2r with d without overflowing: 2r >= d  <=>  r >= d - r.
+    let rest = den.checked_sub(remainder)?;
+    let up = remainder > rest
+        || (remainder == rest
             && match mode {
                 RoundingMode::HalfUp => true,
-                RoundingMode::HalfEven => quotient % 2 == 1,
+                RoundingMode::HalfEven => quotient & 1 == 1,
             });
-    Some(quotient + u128::from(up))
+    quotient.checked_add(u128::from(up))
 }
 
 /// Splits `total` into `out.len()` parts in proportion to `weights`: each
@@ -125,9 +124,9 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
     let mut remainders: smallvec::SmallVec<[u128; 8]> = smallvec::SmallVec::new();
     for (weight, part) in weights.iter().zip(out.iter_mut()) {
         let exact = total.checked_mul(*weight)?;
-        *part = exact / sum;
+        *part = exact.checked_div(sum)?;
         given = given.checked_add(*part)?;
-        remainders.push(exact % sum);
+        remainders.push(exact.checked_rem(sum)?);
     }
     let mut left = total.checked_sub(given)?;
     // `left` is below the number of parts; each pass hands one unit to the
@@ -140,9 +139,10 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
             }
         }
         let (i, _) = best?;
-        *out.get_mut(i)? += 1;
+        let part = out.get_mut(i)?;
+        *part = part.checked_add(1)?;
         *remainders.get_mut(i)? = 0;
-        left -= 1;
+        left = left.checked_sub(1)?;
     }
     Some(())
 }

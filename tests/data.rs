@@ -1,7 +1,12 @@
 //! Checks the shipped tax table (`data/tax_rates.csv`) as a whole, naming
 //! the row or jurisdiction that breaks an invariant.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use checkout_tax::tax::table::{ANY_CATEGORY, RateRow};
 use checkout_tax::{Date, Jurisdiction, RateTable, Regime};
@@ -33,9 +38,16 @@ fn date(s: &str) -> Date {
 }
 
 fn dates() -> Vec<Date> {
-    ["2024-01-01", "2024-09-01", "2025-01-01", "2025-08-01", "2026-01-01", "2026-11-24"]
-        .map(date)
-        .to_vec()
+    [
+        "2024-01-01",
+        "2024-09-01",
+        "2025-01-01",
+        "2025-08-01",
+        "2026-01-01",
+        "2026-11-24",
+    ]
+    .map(date)
+    .to_vec()
 }
 
 /// The `*` rows in force on `at` for a jurisdiction, one per tax name.
@@ -185,31 +197,118 @@ fn rates(code: &str, category: &str, at: &str) -> Vec<String> {
 fn rate_changes_since_2024_fall_on_their_dates() {
     // (jurisdiction, category, day before, rate then, change day, rate from then)
     let cases = [
-        ("FI", "general", "2024-08-31", "VAT 24", "2024-09-01", "VAT 25.5"),
-        ("EE", "general", "2023-12-31", "VAT 20", "2024-01-01", "VAT 22"),
-        ("EE", "general", "2025-06-30", "VAT 22", "2025-07-01", "VAT 24"),
-        ("SK", "general", "2024-12-31", "VAT 20", "2025-01-01", "VAT 23"),
-        ("RO", "general", "2025-07-31", "VAT 19", "2025-08-01", "VAT 21"),
-        ("CH", "general", "2023-12-31", "VAT 7.7", "2024-01-01", "VAT 8.1"),
-        ("LU", "general", "2023-12-31", "VAT 16", "2024-01-01", "VAT 17"),
-        ("SG", "general", "2023-12-31", "GST 8", "2024-01-01", "GST 9"),
-        ("CA-NS", "general", "2025-03-31", "HST 15", "2025-04-01", "HST 14"),
-        ("US-LA", "general", "2024-12-31", "Sales tax 4.45", "2025-01-01", "Sales tax 5"),
-        ("FI", "ebooks", "2024-12-31", "VAT 10", "2025-01-01", "VAT 14"),
+        (
+            "FI",
+            "general",
+            "2024-08-31",
+            "VAT 24",
+            "2024-09-01",
+            "VAT 25.5",
+        ),
+        (
+            "EE",
+            "general",
+            "2023-12-31",
+            "VAT 20",
+            "2024-01-01",
+            "VAT 22",
+        ),
+        (
+            "EE",
+            "general",
+            "2025-06-30",
+            "VAT 22",
+            "2025-07-01",
+            "VAT 24",
+        ),
+        (
+            "SK",
+            "general",
+            "2024-12-31",
+            "VAT 20",
+            "2025-01-01",
+            "VAT 23",
+        ),
+        (
+            "RO",
+            "general",
+            "2025-07-31",
+            "VAT 19",
+            "2025-08-01",
+            "VAT 21",
+        ),
+        (
+            "CH",
+            "general",
+            "2023-12-31",
+            "VAT 7.7",
+            "2024-01-01",
+            "VAT 8.1",
+        ),
+        (
+            "LU",
+            "general",
+            "2023-12-31",
+            "VAT 16",
+            "2024-01-01",
+            "VAT 17",
+        ),
+        (
+            "SG",
+            "general",
+            "2023-12-31",
+            "GST 8",
+            "2024-01-01",
+            "GST 9",
+        ),
+        (
+            "CA-NS",
+            "general",
+            "2025-03-31",
+            "HST 15",
+            "2025-04-01",
+            "HST 14",
+        ),
+        (
+            "US-LA",
+            "general",
+            "2024-12-31",
+            "Sales tax 4.45",
+            "2025-01-01",
+            "Sales tax 5",
+        ),
+        (
+            "FI",
+            "ebooks",
+            "2024-12-31",
+            "VAT 10",
+            "2025-01-01",
+            "VAT 14",
+        ),
         ("IE", "ebooks", "2023-12-31", "VAT 9", "2024-01-01", "VAT 0"),
     ];
     for (j, category, before, then, on, now) in cases {
-        assert_eq!(rates(j, category, before), [then], "{j} {category} on {before}");
+        assert_eq!(
+            rates(j, category, before),
+            [then],
+            "{j} {category} on {before}"
+        );
         assert_eq!(rates(j, category, on), [now], "{j} {category} on {on}");
     }
 }
 
 #[test]
 fn categories_and_components() {
-    assert_eq!(rates("CA-QC", "general", "2025-06-01"), ["GST 5", "QST 9.975"]);
+    assert_eq!(
+        rates("CA-QC", "general", "2025-06-01"),
+        ["GST 5", "QST 9.975"]
+    );
     assert_eq!(rates("CA-BC", "general", "2025-06-01"), ["GST 5", "PST 7"]);
     assert_eq!(rates("CA-ON", "general", "2025-06-01"), ["HST 13"]);
-    assert_eq!(rates("US-TX", "digital_services", "2025-06-01"), ["Sales tax 5"]);
+    assert_eq!(
+        rates("US-TX", "digital_services", "2025-06-01"),
+        ["Sales tax 5"]
+    );
     assert_eq!(rates("US-TX", "general", "2025-06-01"), ["Sales tax 6.25"]);
     assert_eq!(rates("US-CA", "general", "2025-06-01"), ["Sales tax 7.25"]);
     assert_eq!(rates("US-OR", "general", "2025-06-01"), ["Sales tax 0"]);

@@ -37,9 +37,9 @@ fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
-        let room = (MAX_REQUEST_BYTES + 1).saturating_sub(buf.len() - start);
+        let room = (MAX_REQUEST_BYTES + 1).saturating_sub(buf.len().saturating_sub(start));
         buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
-        input.consume(if done { take + 1 } else { take });
+        input.consume(if done { take.saturating_add(1) } else { take });
         if done {
             break;
         }
@@ -58,11 +58,15 @@ struct Tally {
 }
 
 impl Tally {
+    fn total(&self) -> u64 {
+        self.quoted.saturating_add(self.refused)
+    }
+
     fn add(&mut self, quoted: bool) {
         if quoted {
-            self.quoted += 1;
+            self.quoted = self.quoted.saturating_add(1);
         } else {
-            self.refused += 1;
+            self.refused = self.refused.saturating_add(1);
         }
     }
 }
@@ -85,7 +89,7 @@ impl Progress {
     }
 
     fn tick(&mut self, done: u64) {
-        if !self.live || done % 4096 != 0 {
+        if !self.live || !done.is_multiple_of(4096) {
             return;
         }
         let now = Instant::now();
@@ -102,7 +106,7 @@ impl Progress {
 
     fn finish(&self, tally: &Tally) {
         let secs = self.start.elapsed().as_secs_f64();
-        let total = tally.quoted + tally.refused;
+        let total = tally.total();
         let clear = if self.live { "\r" } else { "" };
         let _ = writeln!(
             io::stderr(),
@@ -179,7 +183,7 @@ fn sequential(
         tally.add(answer_line(engine, date, &line, &mut answer));
         answer.push(b'\n');
         output.write_all(&answer).map_err(Failure::Write)?;
-        progress.tick(tally.quoted + tally.refused);
+        progress.tick(tally.total());
     }
 }
 
@@ -207,8 +211,8 @@ fn parallel(
     tally: &mut Tally,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let (work_tx, work_rx) = sync_channel::<Chunk>(threads * 2);
-    let (done_tx, done_rx) = sync_channel::<Answers>(threads * 2);
+    let (work_tx, work_rx) = sync_channel::<Chunk>(threads.saturating_mul(2));
+    let (done_tx, done_rx) = sync_channel::<Answers>(threads.saturating_mul(2));
     let work_rx = Arc::new(Mutex::new(work_rx));
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -260,7 +264,7 @@ fn worker(engine: &Engine, date: Date, work: &Mutex<Receiver<Chunk>>, done: &Syn
         let Ok(chunk) = next else { return };
         let mut answers = Answers {
             seq: chunk.seq,
-            bytes: Vec::with_capacity(chunk.ends.len() * 1024),
+            bytes: Vec::with_capacity(chunk.ends.len().saturating_mul(1024)),
             quoted: 0,
             lines: 0,
         };
@@ -269,9 +273,9 @@ fn worker(engine: &Engine, date: Date, work: &Mutex<Receiver<Chunk>>, done: &Syn
             let line = chunk.bytes.get(start..*end).unwrap_or_default();
             start = *end;
             if answer_line(engine, date, line, &mut answers.bytes) {
-                answers.quoted += 1;
+                answers.quoted = answers.quoted.saturating_add(1);
             }
-            answers.lines += 1;
+            answers.lines = answers.lines.saturating_add(1);
             answers.bytes.push(b'\n');
         }
         if done.send(answers).is_err() {
@@ -292,10 +296,12 @@ fn write_in_order(
         waiting.insert(answers.seq, answers);
         while let Some(ready) = waiting.remove(&next) {
             output.write_all(&ready.bytes).map_err(Failure::Write)?;
-            tally.quoted += ready.quoted;
-            tally.refused += ready.lines - ready.quoted;
-            progress.tick(tally.quoted + tally.refused);
-            next += 1;
+            tally.quoted = tally.quoted.saturating_add(ready.quoted);
+            tally.refused = tally
+                .refused
+                .saturating_add(ready.lines.saturating_sub(ready.quoted));
+            progress.tick(tally.total());
+            next = next.saturating_add(1);
         }
     }
     Ok(())

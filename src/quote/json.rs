@@ -106,7 +106,7 @@ fn opt_string(out: &mut Vec<u8>, value: Option<&str>) {
 /// case), else escaped exactly as serde_json does.
 fn string(out: &mut Vec<u8>, s: &str) {
     if !s.bytes().any(needs_escape) {
-        out.reserve(s.len() + 2);
+        out.reserve(s.len().saturating_add(2));
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');

@@ -471,13 +471,13 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
     })?;
     let valid_from = parse_date(from).map_err(|r| err("valid_from", r))?;
     let valid_to = parse_date(to).map_err(|r| err("valid_to", r))?;
-    if let (Some(f), Some(t)) = (valid_from, valid_to) {
-        if f >= t {
-            return Err(err(
-                "valid_to",
-                format!("`{t}` is not after valid_from `{f}`"),
-            ));
-        }
+    if let (Some(f), Some(t)) = (valid_from, valid_to)
+        && f >= t
+    {
+        return Err(err(
+            "valid_to",
+            format!("`{t}` is not after valid_from `{f}`"),
+        ));
     }
     if source.is_empty() {
         return Err(err("source", "every row needs a source".into()));
