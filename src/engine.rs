@@ -6,7 +6,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, ErrorCode};
 use crate::merchant::Merchant;
 use crate::pricing::price_lines;
-use crate::quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
+use crate::quote::{Quote, TaxAmount, TaxStatus};
 use crate::request::SessionRequest;
 use crate::rounding::RoundingLevel;
 use crate::tax::compute::{self, document_amounts};
@@ -156,32 +156,19 @@ impl Engine {
         let priced = price_lines(request, &self.catalog, self.merchant.merchant_type)?;
 
         let (status, rates) = self.status(location);
-        let mut quote = Quote {
-            mode: request.mode,
-            currency: priced.currency,
-            amount_subtotal: priced.subtotal,
-            amount_tax: 0,
-            amount_total: priced.subtotal,
-            tax_status: status,
-            tax_jurisdiction: rates.map(|r| r.jurisdiction()).or(location),
-            tax_regime: rates.map(|r| r.regime()),
-            client_reference_id: request.client_reference_id.as_deref(),
-            line_items: Vec::with_capacity(priced.lines.len()),
-        };
-
         let regime = rates.map_or(Regime::Exclusive, |r| r.regime());
         let mode = self.merchant.rounding_mode;
         let overflow = || too_large("line_items", "a tax amount overflowed");
+        let mut lines = priced.lines;
         // Document rounding needs every line's components before any line's
         // tax; line rounding computes each line on its own, allocating nothing.
         let document = match (self.merchant.rounding_level, rates) {
             (RoundingLevel::Document, Some(r)) => {
-                let components: Vec<Components<'a>> = priced
-                    .lines
+                let components: Vec<Components<'a>> = lines
                     .iter()
-                    .map(|l| r.components(l.category, date))
+                    .map(|l| r.components(l.tax_category, date))
                     .collect();
-                let bases: Vec<u128> = priced.lines.iter().map(|l| base_of(l.base)).collect();
+                let bases: Vec<u128> = lines.iter().map(|l| base_of(l.amount_subtotal)).collect();
                 let amounts =
                     document_amounts(&bases, &components, regime, mode).ok_or_else(overflow)?;
                 Some((components, amounts))
@@ -189,8 +176,9 @@ impl Engine {
             _ => None,
         };
 
-        let jurisdiction = quote.tax_jurisdiction;
-        for (i, line) in priced.lines.iter().enumerate() {
+        let jurisdiction = rates.map(|r| r.jurisdiction()).or(location);
+        let mut session_tax: i64 = 0;
+        for (i, line) in lines.iter_mut().enumerate() {
             let (comps, line_amounts) = match &document {
                 Some((c, a)) => (
                     c.get(i).cloned().unwrap_or_default(),
@@ -198,14 +186,13 @@ impl Engine {
                 ),
                 None => {
                     let c = rates
-                        .map(|r| r.components(line.category, date))
+                        .map(|r| r.components(line.tax_category, date))
                         .unwrap_or_default();
-                    let a = compute::line_amounts(base_of(line.base), &c, regime, mode)
+                    let a = compute::line_amounts(base_of(line.amount_subtotal), &c, regime, mode)
                         .ok_or_else(overflow)?;
                     (c, a)
                 }
             };
-            let mut taxes = smallvec::SmallVec::with_capacity(comps.len());
             let mut line_tax: i64 = 0;
             for (c, amount) in comps.iter().zip(&line_amounts) {
                 let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
@@ -213,7 +200,7 @@ impl Engine {
                     .checked_add(amount)
                     .ok_or_else(|| line_too_large(i))?;
                 if let Some(j) = jurisdiction {
-                    taxes.push(TaxAmount {
+                    line.taxes.push(TaxAmount {
                         name: c.name,
                         jurisdiction: j,
                         rate: c.rate,
@@ -221,32 +208,32 @@ impl Engine {
                     });
                 }
             }
-            let line_total = match regime {
-                Regime::Exclusive => line
-                    .base
+            line.amount_tax = line_tax;
+            if regime == Regime::Exclusive {
+                line.amount_total = line
+                    .amount_subtotal
                     .checked_add(line_tax)
-                    .ok_or_else(|| line_too_large(i))?,
-                Regime::Inclusive => line.base,
-            };
-            quote.amount_tax = quote.amount_tax.checked_add(line_tax).ok_or_else(|| {
+                    .ok_or_else(|| line_too_large(i))?;
+            }
+            session_tax = session_tax.checked_add(line_tax).ok_or_else(|| {
                 too_large(
                     "line_items",
                     "the session tax does not fit in a 64-bit integer",
                 )
             })?;
-            quote.line_items.push(QuoteLine {
-                price_id: line.price_id,
-                product_id: line.product_id,
-                description: line.description,
-                quantity: line.quantity,
-                unit_amount: line.unit_amount,
-                tax_category: line.category,
-                amount_subtotal: line.base,
-                amount_tax: line_tax,
-                amount_total: line_total,
-                taxes,
-            });
         }
+        let mut quote = Quote {
+            mode: request.mode,
+            currency: priced.currency,
+            amount_subtotal: priced.subtotal,
+            amount_tax: session_tax,
+            amount_total: priced.subtotal,
+            tax_status: status,
+            tax_jurisdiction: jurisdiction,
+            tax_regime: rates.map(|r| r.regime()),
+            client_reference_id: request.client_reference_id.as_deref(),
+            line_items: lines,
+        };
         if regime == Regime::Exclusive {
             quote.amount_total = quote
                 .amount_subtotal

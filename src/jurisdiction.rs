@@ -2,6 +2,7 @@
 //! subdivisions (the ISO 3166-2 form `US-CA`), as compact copyable codes.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// A tax jurisdiction: a country (`DE`) or one of its subdivisions (`US-CA`).
 ///
@@ -35,16 +36,15 @@ impl Jurisdiction {
 
     /// A country from its alpha-2 code (any case), checked against ISO 3166-1.
     pub fn country_code(code: &str) -> Option<Self> {
-        let raw = code.as_bytes();
-        if raw.len() != 2 || !raw.iter().all(u8::is_ascii_alphabetic) {
+        let [a, b]: [u8; 2] = code.as_bytes().try_into().ok()?;
+        let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
+        if !is_country(a, b) {
             return None;
         }
-        let country = celes::Country::from_alpha2(code).ok()?;
-        let mut bytes = [0u8; 6];
-        for (slot, b) in bytes.iter_mut().zip(country.alpha2.bytes()) {
-            *slot = b.to_ascii_uppercase();
-        }
-        Some(Jurisdiction { bytes, len: 2 })
+        Some(Jurisdiction {
+            bytes: [a, b, 0, 0, 0, 0],
+            len: 2,
+        })
     }
 
     /// This country's subdivision `region` (`CA`, any case); `None` unless
@@ -89,6 +89,35 @@ impl Jurisdiction {
     pub fn is_region(self) -> bool {
         self.len > 2
     }
+}
+
+/// Whether `AB` (upper case) is an ISO 3166-1 alpha-2 code. The set comes
+/// from `celes`, turned once into a 26 x 26 bitmap so that the hot path
+/// tests one bit instead of hashing.
+fn is_country(a: u8, b: u8) -> bool {
+    static COUNTRIES: OnceLock<[u64; 11]> = OnceLock::new();
+    let bits = COUNTRIES.get_or_init(|| {
+        let mut bits = [0u64; 11];
+        for country in celes::Country::get_countries() {
+            if let [x, y] = country.alpha2.as_bytes()
+                && let Some(i) = letter_pair_index(x.to_ascii_uppercase(), y.to_ascii_uppercase())
+                && let Some(word) = bits.get_mut(i / 64)
+            {
+                *word |= 1 << (i % 64);
+            }
+        }
+        bits
+    });
+    letter_pair_index(a, b)
+        .and_then(|i| bits.get(i / 64).map(|word| word >> (i % 64) & 1 == 1))
+        .unwrap_or(false)
+}
+
+/// `AA` -> 0 ... `ZZ` -> 675; `None` unless both are `A`..=`Z`.
+fn letter_pair_index(a: u8, b: u8) -> Option<usize> {
+    let a = usize::from(a.checked_sub(b'A').filter(|x| *x < 26)?);
+    let b = usize::from(b.checked_sub(b'A').filter(|x| *x < 26)?);
+    a.checked_mul(26)?.checked_add(b)
 }
 
 impl std::hash::Hash for Jurisdiction {

@@ -5,27 +5,16 @@ use crate::catalog::{Catalog, DEFAULT_CATEGORY, Recurring};
 use crate::error::{Error, ErrorCode};
 use crate::merchant::MerchantType;
 use crate::money::{Currency, parse_currency};
+use crate::quote::QuoteLine;
 use crate::request::{LineItem, Mode, SessionRequest, limits};
 use crate::validate::check_length;
 
-/// A line with its price resolved and its base computed.
-#[derive(Debug, Clone)]
-pub(crate) struct PricedLine<'a> {
-    pub(crate) price_id: Option<&'a str>,
-    pub(crate) product_id: Option<&'a str>,
-    pub(crate) description: Option<&'a str>,
-    pub(crate) quantity: i64,
-    pub(crate) unit_amount: i64,
-    /// unit_amount x quantity, checked.
-    pub(crate) base: i64,
-    pub(crate) category: &'a str,
-}
-
-/// The priced session: its currency (none for setup) and lines.
+/// The priced session: its currency (none for setup) and its lines, each
+/// with its base as subtotal and total, and no tax yet.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Priced<'a> {
     pub(crate) currency: Option<Currency>,
-    pub(crate) lines: Vec<PricedLine<'a>>,
+    pub(crate) lines: Vec<QuoteLine<'a>>,
     pub(crate) subtotal: i64,
 }
 
@@ -124,14 +113,17 @@ pub(crate) fn price_lines<'a>(
                 "the session subtotal does not fit in a 64-bit integer",
             )
         })?;
-        priced.lines.push(PricedLine {
+        priced.lines.push(QuoteLine {
             price_id: resolved.price_id,
             product_id: resolved.product_id,
             description: item.description.as_deref(),
             quantity,
             unit_amount: resolved.unit_amount,
-            base,
-            category: resolved.category,
+            tax_category: resolved.category,
+            amount_subtotal: base,
+            amount_tax: 0,
+            amount_total: base,
+            taxes: smallvec::SmallVec::new(),
         });
     }
     Ok(priced)

@@ -128,6 +128,14 @@ pub(crate) fn check_length(param: &str, value: &str, max: usize) -> Result<(), E
 /// `local@domain.tld`: one `@`, a local part of printable characters, and a
 /// domain of at least two dot-separated labels of letters, digits and `-`.
 pub(crate) fn looks_like_email(email: &str) -> bool {
+    if email.is_ascii() {
+        return ascii_email(email.as_bytes());
+    }
+    general_email(email)
+}
+
+/// [`looks_like_email`] for any input.
+fn general_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -138,6 +146,61 @@ pub(crate) fn looks_like_email(email: &str) -> bool {
         && !local.as_bytes().windows(2).any(|w| w == b"..")
         && all_chars(local, |c| !b"@\"(),:;<>[\\]".contains(&c));
     local_ok && domain.as_bytes().contains(&b'.') && is_domain(domain)
+}
+
+/// [`looks_like_email`] for ASCII input, in one pass without searching.
+fn ascii_email(email: &[u8]) -> bool {
+    let Some(at) = email.iter().position(|b| *b == b'@') else {
+        return false;
+    };
+    let (local, domain) = email.split_at(at);
+    let domain = domain.get(1..).unwrap_or_default();
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.first() != Some(&b'.')
+        && local.last() != Some(&b'.')
+        && local
+            .iter()
+            .zip(local.iter().skip(1).chain([&b'x']))
+            .all(|(b, next)| {
+                *b > b' '
+                    && *b != 0x7f
+                    && !b"@\"(),:;<>[\\]".contains(b)
+                    && !(*b == b'.' && *next == b'.')
+            });
+    local_ok && ascii_domain(domain, true)
+}
+
+/// Dot-separated labels of letters, digits and `-` (not at a label's ends),
+/// at least two labels when `needs_dot`.
+fn ascii_domain(domain: &[u8], needs_dot: bool) -> bool {
+    if domain.is_empty() || domain.len() > 253 {
+        return false;
+    }
+    let mut label_len = 0usize;
+    let mut previous = b'.';
+    let mut dots = 0usize;
+    for b in domain {
+        match b {
+            b'.' => {
+                if label_len == 0 || previous == b'-' {
+                    return false;
+                }
+                label_len = 0;
+                dots = dots.saturating_add(1);
+            }
+            b'-' if label_len == 0 => return false,
+            b if b.is_ascii_alphanumeric() || *b == b'-' => {
+                label_len = label_len.saturating_add(1);
+                if label_len > 63 {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        previous = *b;
+    }
+    label_len > 0 && previous != b'-' && (dots > 0 || !needs_dot)
 }
 
 /// True when every character is printable (no white space, no control) and
@@ -176,6 +239,14 @@ fn is_domain(domain: &str) -> bool {
 /// address with an optional port, then any path, query or fragment without
 /// white space or control characters.
 pub(crate) fn is_absolute_http_url(url: &str) -> bool {
+    if url.is_ascii() {
+        return ascii_url(url.as_bytes());
+    }
+    general_url(url)
+}
+
+/// [`is_absolute_http_url`] for any input.
+fn general_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
     let Some(rest) = rest else { return false };
@@ -209,6 +280,51 @@ pub(crate) fn is_absolute_http_url(url: &str) -> bool {
     port_ok && host_ok
 }
 
+/// [`is_absolute_http_url`] for ASCII input, in one pass.
+fn ascii_url(url: &[u8]) -> bool {
+    let rest = if url
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"https://"))
+    {
+        url.get(8..)
+    } else if url
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"http://"))
+    {
+        url.get(7..)
+    } else {
+        None
+    };
+    let Some(rest) = rest else { return false };
+    if !rest.iter().all(|b| *b > b' ' && *b != 0x7f) {
+        return false;
+    }
+    let authority_end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let (authority, _) = rest.split_at(authority_end);
+    let host_port = match authority.iter().rposition(|b| *b == b'@') {
+        Some(i) => authority.get(i.saturating_add(1)..).unwrap_or_default(),
+        None => authority,
+    };
+    if host_port.first() == Some(&b'[') {
+        // IPv6 literals are rare: the general path checks them.
+        return std::str::from_utf8(url).is_ok_and(general_url);
+    }
+    let (host, port) = match host_port.iter().position(|b| *b == b':') {
+        Some(i) => (
+            host_port.get(..i).unwrap_or_default(),
+            host_port.get(i.saturating_add(1)..),
+        ),
+        None => (host_port, None),
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    port_ok && ascii_domain(host, false)
+}
+
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -219,6 +335,21 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // The one-pass ASCII checks are an optimisation of the general ones:
+        // they must agree on every ASCII string.
+        #[test]
+        fn ascii_fast_paths_agree_with_the_general_checks(
+            text in "[a-zA-Z0-9@.:/?#\\[\\] _\\-\"<>()\t]{0,40}",
+            prefix in prop::sample::select(vec!["", "https://", "HTTP://", "buyer@", "a.b@c"]),
+        ) {
+            let s = format!("{prefix}{text}");
+            prop_assert_eq!(ascii_email(s.as_bytes()), general_email(&s), "email {:?}", s);
+            prop_assert_eq!(ascii_url(s.as_bytes()), general_url(&s), "url {:?}", s);
+        }
+    }
 
     #[test]
     fn emails() {

@@ -34,12 +34,11 @@ impl Regime {
 
 /// A tax rate in percent, exact: `19`, `25.5`, `9.975`.
 ///
-/// Kept both as the decimal written in the data (for display) and as an
-/// integer count of millionths of a percent, so the arithmetic is exact
-/// integer arithmetic.
+/// Kept as an integer count of millionths of a percent, so the arithmetic
+/// is exact integer arithmetic, and as its text, so printing formats
+/// nothing. Small and `Copy`: it travels inside every quoted component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
-    percent: Decimal,
     micros: u64,
     // The percentage as text (`9.975`), rendered once so that printing a
     // quote formats no decimals. At most "100.000000".
@@ -80,7 +79,6 @@ impl Rate {
         text.get_mut(..rendered.len())?
             .copy_from_slice(rendered.as_bytes());
         Some(Rate {
-            percent: normal,
             micros,
             text,
             text_len: u8::try_from(rendered.len()).ok()?,
@@ -99,7 +97,7 @@ impl Rate {
 
     /// The percentage, as written (normalised: `19`, not `19.00`).
     pub fn percent(&self) -> Decimal {
-        self.percent
+        Decimal::from_i128_with_scale(i128::from(self.micros), 6).normalize()
     }
 
     /// The rate in millionths of a percent (`19` -> 19 000 000).
