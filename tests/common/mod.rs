@@ -1,0 +1,255 @@
+//! Helpers shared by the integration tests: the engine built from the
+//! fixtures in `tests/fixtures/`, quoting a JSON request, and running the
+//! real `checkout-tax` binary.
+
+// Each test crate uses a different subset of these helpers.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use checkout_tax::{Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// The built binary, as cargo names it for integration tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_checkout-tax");
+
+/// `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
+}
+
+/// `tests/fixtures/<name>` as a string, for command-line arguments.
+pub fn fixture_arg(name: &str) -> String {
+    fixture(name).to_str().expect("UTF-8 path").to_owned()
+}
+
+pub fn fixture_text(name: &str) -> String {
+    let path = fixture(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fixture catalog.
+pub fn catalog() -> Arc<Catalog> {
+    static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| Arc::new(Catalog::from_json(&fixture_text("catalog.json")).unwrap()))
+        .clone()
+}
+
+/// The fixture tax table, parsed with the public parser.
+pub fn table() -> Arc<RateTable> {
+    static TABLE: OnceLock<Arc<RateTable>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| Arc::new(RateTable::from_csv(&fixture_text("tax_rates.csv")).unwrap()))
+        .clone()
+}
+
+/// An engine over the fixture catalog and table for this merchant.
+pub fn engine(merchant: Merchant) -> Engine {
+    Engine::builder()
+        .catalog(catalog())
+        .tax_table(table())
+        .merchant(merchant)
+        .build()
+        .unwrap()
+}
+
+/// An engine over the fixture catalog and a table of the test's own.
+pub fn engine_with_table(merchant: Merchant, csv: &str) -> Engine {
+    Engine::builder()
+        .catalog(catalog())
+        .tax_table(RateTable::from_csv(csv).unwrap())
+        .merchant(merchant)
+        .build()
+        .unwrap()
+}
+
+/// Merchant of Record, registered everywhere, default rounding.
+pub fn mor() -> Engine {
+    engine(Merchant::new(MerchantType::MerchantOfRecord))
+}
+
+/// Direct merchant, registered everywhere, default rounding.
+pub fn direct() -> Engine {
+    engine(Merchant::new(MerchantType::Direct))
+}
+
+/// A merchant from its JSON form (`{"merchant_type": ..., "tax_registrations": ...}`).
+pub fn merchant(json: &Value) -> Merchant {
+    Merchant::from_json(&json.to_string()).unwrap()
+}
+
+pub fn date(text: &str) -> Date {
+    checkout_tax::parse_date(text).unwrap_or_else(|| panic!("bad date `{text}`"))
+}
+
+/// Parses and quotes `request` at `at`; the quote as its JSON value (so the
+/// serialised form is what the tests read).
+pub fn quote(engine: &Engine, request: &str, at: &str) -> Result<Value, Error> {
+    let parsed = checkout_tax::SessionRequest::from_json(request)?;
+    let quote = engine.quote(&parsed, date(at))?;
+    Ok(serde_json::to_value(&quote).unwrap())
+}
+
+/// The quote of a request that must be accepted.
+pub fn quoted(engine: &Engine, request: &Value, at: &str) -> Value {
+    quote(engine, &request.to_string(), at)
+        .unwrap_or_else(|e| panic!("refused with {} at {:?}: {e}", e.code(), e.param()))
+}
+
+/// The `(code, param)` of a request that must be refused.
+pub fn refused(engine: &Engine, request: &str, at: &str) -> (String, Option<String>) {
+    match quote(engine, request, at) {
+        Ok(q) => panic!("expected a refusal, got the quote {q}"),
+        Err(e) => (e.code().as_str().to_owned(), e.param().map(str::to_owned)),
+    }
+}
+
+/// `refused` for a JSON value.
+pub fn refused_value(engine: &Engine, request: &Value, at: &str) -> (String, Option<String>) {
+    refused(engine, &request.to_string(), at)
+}
+
+/// The expected `(code, param)` pair, for `assert_eq!` against `refused`.
+pub fn error(code: &str, param: &str) -> (String, Option<String>) {
+    (code.to_owned(), Some(param.to_owned()))
+}
+
+/// The session amounts of a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sums {
+    pub currency: Option<String>,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+}
+
+impl Sums {
+    pub fn of(currency: &str, subtotal: i64, tax: i64, total: i64) -> Self {
+        Sums {
+            currency: Some(currency.to_owned()),
+            subtotal,
+            tax,
+            total,
+        }
+    }
+}
+
+pub fn sums(quote: &Value) -> Sums {
+    let int = |k: &str| {
+        quote[k]
+            .as_i64()
+            .unwrap_or_else(|| panic!("`{k}` is not an integer in {quote}"))
+    };
+    Sums {
+        currency: quote["currency"].as_str().map(str::to_owned),
+        subtotal: int("amount_subtotal"),
+        tax: int("amount_tax"),
+        total: int("amount_total"),
+    }
+}
+
+/// `(subtotal, tax, total)` of line `i`.
+pub fn line(quote: &Value, i: usize) -> (i64, i64, i64) {
+    let l = &quote["line_items"][i];
+    (
+        l["amount_subtotal"].as_i64().unwrap(),
+        l["amount_tax"].as_i64().unwrap(),
+        l["amount_total"].as_i64().unwrap(),
+    )
+}
+
+/// `(name, rate, amount)` of each tax component of line `i`, in order.
+pub fn taxes(quote: &Value, i: usize) -> Vec<(String, String, i64)> {
+    quote["line_items"][i]["taxes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no taxes on line {i} of {quote}"))
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["rate"].as_str().unwrap().to_owned(),
+                t["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// One tax component, for `assert_eq!` against `taxes`.
+pub fn tax(name: &str, rate: &str, amount: i64) -> (String, String, i64) {
+    (name.to_owned(), rate.to_owned(), amount)
+}
+
+pub fn status(quote: &Value) -> &str {
+    quote["tax_status"].as_str().unwrap()
+}
+
+/// What the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON (panics, showing the run, when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+}
+
+/// Runs the binary with `args`, feeding `stdin` (empty when `None`).
+pub fn run(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            // A command that fails before reading stdin closes the pipe.
+            match input.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    panic!("cannot write stdin: {e}")
+                }
+                _ => {}
+            }
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Writes `contents` to a fresh file under cargo's scratch directory for
+/// integration tests and returns its path (unique per call, so tests can
+/// run in parallel).
+pub fn temp_file(name: &str, contents: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("checkout-tax-{}-{n}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path.to_str().unwrap().to_owned()
+}
