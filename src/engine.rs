@@ -10,7 +10,7 @@ use crate::quote::{Quote, TaxAmount, TaxStatus};
 use crate::request::SessionRequest;
 use crate::rounding::RoundingLevel;
 use crate::tax::compute::{self, document_amounts};
-use crate::tax::table::Components;
+use crate::tax::table::Component;
 use crate::tax::{RateTable, Regime, TaxLookup};
 use crate::validate;
 use jiff::civil::Date;
@@ -164,7 +164,7 @@ impl Engine {
         // tax; line rounding computes each line on its own, allocating nothing.
         let document = match (self.merchant.rounding_level, rates) {
             (RoundingLevel::Document, Some(r)) => {
-                let components: Vec<Components<'a>> = lines
+                let components: Vec<&[Component]> = lines
                     .iter()
                     .map(|l| r.components(l.tax_category, date))
                     .collect();
@@ -179,16 +179,16 @@ impl Engine {
         let jurisdiction = rates.map(|r| r.jurisdiction()).or(location);
         let mut session_tax: i64 = 0;
         for (i, line) in lines.iter_mut().enumerate() {
-            let (comps, line_amounts) = match &document {
+            let (comps, line_amounts): (&[Component], _) = match &document {
                 Some((c, a)) => (
-                    c.get(i).cloned().unwrap_or_default(),
+                    c.get(i).copied().unwrap_or_default(),
                     a.get(i).cloned().unwrap_or_default(),
                 ),
                 None => {
                     let c = rates
                         .map(|r| r.components(line.tax_category, date))
                         .unwrap_or_default();
-                    let a = compute::line_amounts(base_of(line.amount_subtotal), &c, regime, mode)
+                    let a = compute::line_amounts(base_of(line.amount_subtotal), c, regime, mode)
                         .ok_or_else(overflow)?;
                     (c, a)
                 }
@@ -201,7 +201,7 @@ impl Engine {
                     .ok_or_else(|| line_too_large(i))?;
                 if let Some(j) = jurisdiction {
                     line.taxes.push(TaxAmount {
-                        name: c.name,
+                        name: c.name.as_str(),
                         jurisdiction: j,
                         rate: c.rate,
                         amount,

@@ -318,3 +318,72 @@ fn categories_and_components() {
     assert_eq!(rates("JP", "general", "2025-06-01"), ["Consumption tax 10"]);
     assert_eq!(rates("HK", "general", "2025-06-01"), ["VAT 0"]);
 }
+
+/// The spec's rule, straight from the rows: per tax name, the category's
+/// row in force, else the `*` row in force; ordered by line.
+fn reference_components(
+    code: Jurisdiction,
+    category: &str,
+    at: Date,
+) -> Vec<(String, String, usize)> {
+    let rows: Vec<&RateRow> = table()
+        .rows_at(at)
+        .filter(|r| r.jurisdiction == code)
+        .collect();
+    let mut names: Vec<&str> = rows.iter().map(|r| r.tax_name.as_str()).collect();
+    names.dedup();
+    names.sort_unstable();
+    names.dedup();
+    let mut out: Vec<(String, String, usize)> = names
+        .iter()
+        .filter_map(|name| {
+            let of_name = || rows.iter().filter(|r| r.tax_name == *name);
+            of_name()
+                .find(|r| r.category == category)
+                .or_else(|| of_name().find(|r| r.category == ANY_CATEGORY))
+                .map(|r| (r.tax_name.clone(), r.rate.to_string(), r.line))
+        })
+        .collect();
+    out.sort_by_key(|c| c.2);
+    out
+}
+
+#[test]
+fn precomputed_timelines_match_the_rows_on_every_boundary() {
+    use checkout_tax::tax::TaxLookup;
+    let mut days: Vec<Date> = table()
+        .rows()
+        .iter()
+        .flat_map(|r| [r.valid_from, r.valid_to])
+        .flatten()
+        .flat_map(|d| [d, d.yesterday().unwrap()])
+        .chain(dates())
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let jurisdictions: BTreeSet<Jurisdiction> =
+        table().rows().iter().map(|r| r.jurisdiction).collect();
+    let mut checked = 0;
+    for j in jurisdictions {
+        let TaxLookup::Found(rates) = table().lookup(j) else {
+            panic!("{j} has rows but no rates")
+        };
+        assert_eq!(rates.jurisdiction(), j);
+        for category in ["general", "ebooks", "digital_services", "something_else"] {
+            for day in &days {
+                let got: Vec<(String, String, usize)> = rates
+                    .components(category, *day)
+                    .iter()
+                    .map(|c| (c.name.to_string(), c.rate.to_string(), c.line as usize))
+                    .collect();
+                assert_eq!(
+                    got,
+                    reference_components(j, category, *day),
+                    "{j} {category} {day}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}

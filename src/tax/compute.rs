@@ -3,7 +3,7 @@
 //! `u128`; amounts only become `i64` again at the end, checked.
 
 use super::Regime;
-use super::table::{Component, Components};
+use super::table::{Component, TaxName};
 use crate::rounding::{RoundingMode, allocate, round_ratio};
 use smallvec::SmallVec;
 
@@ -17,7 +17,7 @@ pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
 /// (inclusive). `None` only on arithmetic overflow.
 pub(crate) fn line_amounts(
     base: u128,
-    components: &[Component<'_>],
+    components: &[Component],
     regime: Regime,
     mode: RoundingMode,
 ) -> Option<LineAmounts> {
@@ -47,10 +47,10 @@ pub(crate) fn line_amounts(
 }
 
 /// A component's identity for grouping: its tax name and rate.
-type Key<'t> = SmallVec<[(&'t str, u64); 4]>;
+type Key = SmallVec<[(TaxName, u64); 4]>;
 
-fn key<'t>(components: &[Component<'t>]) -> Key<'t> {
-    let mut k: Key<'t> = components
+fn key(components: &[Component]) -> Key {
+    let mut k: Key = components
         .iter()
         .map(|c| (c.name, c.rate.micros()))
         .collect();
@@ -65,7 +65,7 @@ fn key<'t>(components: &[Component<'t>]) -> Key<'t> {
 /// to the earlier line.
 pub(crate) fn document_amounts(
     bases: &[u128],
-    components: &[Components<'_>],
+    components: &[&[Component]],
     regime: Regime,
     mode: RoundingMode,
 ) -> Option<Vec<LineAmounts>> {
@@ -73,7 +73,7 @@ pub(crate) fn document_amounts(
         .iter()
         .map(|c| SmallVec::from_elem(0, c.len()))
         .collect();
-    let keys: Vec<Key<'_>> = components.iter().map(|c| key(c)).collect();
+    let keys: Vec<Key> = components.iter().map(|c| key(c)).collect();
     let mut done = vec![false; bases.len()];
     for first in 0..bases.len() {
         if *done.get(first)? {
@@ -115,9 +115,9 @@ mod tests {
     use super::*;
     use rust_decimal::Decimal;
 
-    fn comp(name: &'static str, percent: Decimal, line: u32) -> Component<'static> {
+    fn comp(name: &str, percent: Decimal, line: u32) -> Component {
         Component {
-            name,
+            name: TaxName::new(name).unwrap(),
             rate: Rate::from_percent(percent).unwrap(),
             line,
         }
@@ -137,14 +137,12 @@ mod tests {
     #[test]
     fn avalara_document_example() {
         // 6.5% + 2.5% on 40.80, 1.98 and 14.99: 5.19 by line, 5.20 by document.
-        let comps: Components<'static> = [
+        let comps = [
             comp("State", Decimal::new(65, 1), 2),
             comp("County", Decimal::new(25, 1), 3),
-        ]
-        .into_iter()
-        .collect();
+        ];
         let bases = [4080u128, 198, 1499];
-        let all = [comps.clone(), comps.clone(), comps];
+        let all: [&[Component]; 3] = [&comps, &comps, &comps];
         let sum = |v: Vec<LineAmounts>| v.iter().flatten().sum::<u128>();
         let line: Vec<LineAmounts> = bases
             .iter()

@@ -7,7 +7,6 @@ use crate::jurisdiction::Jurisdiction;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
-use smallvec::SmallVec;
 use std::str::FromStr;
 
 /// The columns of the CSV file, in order.
@@ -61,18 +60,68 @@ fn in_force(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
 }
 
 /// One tax component that applies to a line: a tax name with its rate.
+///
+/// Self-contained and `Copy` (the name is stored inline), so the table can
+/// keep each jurisdiction's resolved components and hand out slices of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Component<'t> {
+pub struct Component {
     /// The tax's name (`GST`).
-    pub name: &'t str,
+    pub name: TaxName,
     /// The rate in force.
     pub rate: Rate,
     /// The data line of the row used; components are ordered by it.
     pub line: u32,
 }
 
-/// The components that apply to one line, in data order.
-pub type Components<'t> = SmallVec<[Component<'t>; 4]>;
+/// A tax name of at most [`TaxName::MAX_BYTES`] bytes, stored inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaxName {
+    bytes: [u8; TaxName::MAX_BYTES],
+    len: u8,
+}
+
+impl TaxName {
+    /// The longest tax name the data may use, in bytes.
+    pub const MAX_BYTES: usize = 32;
+
+    /// `None` when `name` is longer than [`TaxName::MAX_BYTES`].
+    pub fn new(name: &str) -> Option<Self> {
+        let mut bytes = [0u8; Self::MAX_BYTES];
+        bytes
+            .get_mut(..name.len())?
+            .copy_from_slice(name.as_bytes());
+        Some(TaxName {
+            bytes,
+            len: u8::try_from(name.len()).ok()?,
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Built from a `&str` cut at its own length: always UTF-8.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for TaxName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for TaxName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for TaxName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
 
 /// What the table says about a buyer's location.
 #[derive(Debug, Clone, Copy)]
@@ -105,26 +154,20 @@ impl<'t> JurisdictionRates<'t> {
 
     /// The components for a line of `category` on `date`: per tax name the
     /// category's row if one is in force, else the `*` row in force, ordered
-    /// by their line in the data.
-    pub fn components(&self, category: &str, date: Date) -> Components<'t> {
-        let mut out = Components::new();
-        for tax in &self.entry.taxes {
-            let own = tax
-                .categories
-                .iter()
-                .find(|(name, _)| &**name == category)
-                .and_then(|(_, periods)| find_period(periods, date));
-            if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
-                let c = Component {
-                    name: &tax.name,
-                    rate: p.rate,
-                    line: p.line,
-                };
-                let at = out.partition_point(|x| x.line < c.line);
-                out.insert(at, c);
-            }
-        }
-        out
+    /// by their line in the data. Resolved when the table is built, so this
+    /// is a search on the date and allocates nothing.
+    pub fn components(&self, category: &str, date: Date) -> &'t [Component] {
+        let timeline = self
+            .entry
+            .categories
+            .iter()
+            .find(|(name, _)| **name == *category)
+            .map_or(&self.entry.any, |(_, timeline)| timeline);
+        let after = timeline.partition_point(|s| s.from.is_none_or(|f| f <= date));
+        after
+            .checked_sub(1)
+            .and_then(|i| timeline.get(i))
+            .map_or(&[], |segment| &segment.components)
     }
 }
 
@@ -136,6 +179,66 @@ fn find_period(periods: &[Period], date: Date) -> Option<&Period> {
     p.to.is_none_or(|t| date < t).then_some(p)
 }
 
+/// The components of a line of `category` (`None`: a category without rows
+/// of its own) on `date`, straight from the periods: the definition that
+/// [`timeline`] precomputes.
+fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date) -> Vec<Component> {
+    let mut out: Vec<Component> = Vec::with_capacity(taxes.len());
+    for tax in taxes {
+        let own = category.and_then(|category| {
+            tax.categories
+                .iter()
+                .find(|(name, _)| **name == *category)
+                .and_then(|(_, periods)| find_period(periods, date))
+        });
+        if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
+            out.push(Component {
+                name: tax.name,
+                rate: p.rate,
+                line: p.line,
+            });
+        }
+    }
+    out.sort_by_key(|c| c.line);
+    out
+}
+
+/// The components of `category` as a list of segments, each in force from
+/// its start until the next one's: one segment per span between the
+/// jurisdiction's rate changes (merged when nothing changes).
+fn timeline(taxes: &[TaxRates], category: Option<&str>) -> Vec<Segment> {
+    let mut changes: Vec<Date> = taxes
+        .iter()
+        .flat_map(|t| t.any.iter().chain(t.categories.iter().flat_map(|(_, p)| p)))
+        .flat_map(|p| [p.from, p.to])
+        .flatten()
+        .collect();
+    changes.sort_unstable();
+    changes.dedup();
+    let mut segments = vec![Segment {
+        from: None,
+        components: resolve(taxes, category, Date::MIN).into_boxed_slice(),
+    }];
+    for day in changes {
+        let components = resolve(taxes, category, day);
+        if segments.last().is_none_or(|s| *s.components != *components) {
+            segments.push(Segment {
+                from: Some(day),
+                components: components.into_boxed_slice(),
+            });
+        }
+    }
+    segments
+}
+
+/// Components in force from `from` (`None`: since ever) until the next
+/// segment of the same timeline.
+#[derive(Debug, Clone)]
+struct Segment {
+    from: Option<Date>,
+    components: Box<[Component]>,
+}
+
 #[derive(Debug, Clone)]
 struct Period {
     from: Option<Date>,
@@ -144,17 +247,21 @@ struct Period {
     line: u32,
 }
 
+/// One tax name's periods, as written: the input to [`timeline`].
 #[derive(Debug, Clone)]
 struct TaxRates {
-    name: Box<str>,
+    name: TaxName,
     any: Vec<Period>,
     categories: Vec<(Box<str>, Vec<Period>)>,
 }
 
+/// A jurisdiction's regime and resolved timelines: one for each category
+/// that has rows of its own, and one for every other category.
 #[derive(Debug, Clone)]
 struct Entry {
     regime: Regime,
-    taxes: Vec<TaxRates>,
+    any: Vec<Segment>,
+    categories: Vec<(Box<str>, Vec<Segment>)>,
 }
 
 /// A validated, indexed tax table.
@@ -228,25 +335,29 @@ impl RateTable {
             }
         }
 
-        let mut index: FxHashMap<Jurisdiction, Entry> = FxHashMap::default();
+        let mut periods_by_jurisdiction: FxHashMap<Jurisdiction, Vec<TaxRates>> =
+            FxHashMap::default();
         let mut countries_with_regions = FxHashSet::default();
         for row in &rows {
             if row.jurisdiction.is_region() {
                 countries_with_regions.insert(row.jurisdiction.country());
             }
-            let entry = index.entry(row.jurisdiction).or_insert_with(|| Entry {
-                regime: row.regime,
-                taxes: Vec::new(),
-            });
-            let tax = match entry.taxes.iter().position(|t| *t.name == *row.tax_name) {
-                Some(i) => entry.taxes.get_mut(i),
+            let taxes = periods_by_jurisdiction.entry(row.jurisdiction).or_default();
+            let tax = match taxes.iter().position(|t| *t.name == *row.tax_name) {
+                Some(i) => taxes.get_mut(i),
                 None => {
-                    entry.taxes.push(TaxRates {
-                        name: row.tax_name.clone().into_boxed_str(),
+                    let name = TaxName::new(&row.tax_name).ok_or_else(|| {
+                        data_error(
+                            row.line,
+                            format!("tax_name: longer than {} bytes", TaxName::MAX_BYTES),
+                        )
+                    })?;
+                    taxes.push(TaxRates {
+                        name,
                         any: Vec::new(),
                         categories: Vec::new(),
                     });
-                    entry.taxes.last_mut()
+                    taxes.last_mut()
                 }
             };
             let Some(tax) = tax else { continue };
@@ -280,13 +391,31 @@ impl RateTable {
             });
         }
 
-        for entry in index.values_mut() {
-            for tax in &mut entry.taxes {
+        let mut index: FxHashMap<Jurisdiction, Entry> = FxHashMap::default();
+        for (jurisdiction, mut taxes) in periods_by_jurisdiction {
+            for tax in &mut taxes {
                 sort_and_check(&mut tax.any)?;
                 for (_, periods) in &mut tax.categories {
                     sort_and_check(periods)?;
                 }
             }
+            let mut categories: Vec<&str> = taxes
+                .iter()
+                .flat_map(|t| t.categories.iter().map(|(c, _)| &**c))
+                .collect();
+            categories.sort_unstable();
+            categories.dedup();
+            let entry = Entry {
+                regime: regimes
+                    .get(&jurisdiction)
+                    .map_or(Regime::Exclusive, |(regime, _)| *regime),
+                any: timeline(&taxes, None),
+                categories: categories
+                    .iter()
+                    .map(|c| (Box::<str>::from(*c), timeline(&taxes, Some(c))))
+                    .collect(),
+            };
+            index.insert(jurisdiction, entry);
         }
 
         Ok(RateTable {
