@@ -504,26 +504,31 @@ fn data_error(line: usize, reason: impl Into<String>) -> Error {
 }
 
 fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
+    // One record reused for every row, and fields trimmed as borrowed
+    // slices: the shipped table is parsed at every process start.
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
+        .buffer_capacity(text.len().clamp(64, 1 << 16))
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut rows = Vec::with_capacity(text.len() / 96);
     let mut seen_header = false;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
             data_error(line, format!("not valid CSV: {e}"))
         })?;
+        if !more {
+            break;
+        }
         let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(str::is_empty) {
+        if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         if !seen_header {
             seen_header = true;
-            let found: Vec<&str> = record.iter().collect();
-            if found != HEADER {
+            if !record.iter().map(str::trim).eq(HEADER) {
                 return Err(data_error(
                     line,
                     format!("the header must be `{}`", HEADER.join(",")),
@@ -540,7 +545,14 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
 }
 
 fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> {
-    let fields: Vec<&str> = record.iter().collect();
+    if record.len() != HEADER.len() {
+        return Err(data_error(
+            line,
+            format!("expected 8 columns, found {}", record.len()),
+        ));
+    }
+    let mut fields = record.iter().map(str::trim);
+    let mut next = || fields.next().unwrap_or_default();
     let [
         jurisdiction,
         regime,
@@ -550,13 +562,7 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
         from,
         to,
         source,
-    ] = fields.as_slice()
-    else {
-        return Err(data_error(
-            line,
-            format!("expected 8 columns, found {}", fields.len()),
-        ));
-    };
+    ] = [(); 8].map(|()| next());
     let err = |column: &str, reason: String| data_error(line, format!("{column}: {reason}"));
 
     let jurisdiction = Jurisdiction::parse(jurisdiction).ok_or_else(|| {
@@ -565,7 +571,7 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
             format!("unknown jurisdiction `{jurisdiction}` (want an ISO 3166 code such as `DE` or `US-CA`)"),
         )
     })?;
-    let regime = match *regime {
+    let regime = match regime {
         "inclusive" => Regime::Inclusive,
         "exclusive" => Regime::Exclusive,
         other => {
@@ -615,12 +621,12 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
         line,
         jurisdiction,
         regime,
-        tax_name: (*tax_name).to_owned(),
-        category: (*category).to_owned(),
+        tax_name: tax_name.to_owned(),
+        category: category.to_owned(),
         rate,
         valid_from,
         valid_to,
-        source: (*source).to_owned(),
+        source: source.to_owned(),
     })
 }
 
