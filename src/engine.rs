@@ -201,7 +201,7 @@ impl Engine {
                     .ok_or_else(|| line_too_large(i))?;
                 if let Some(j) = jurisdiction {
                     line.taxes.push(TaxAmount {
-                        name: c.name.as_str(),
+                        name: &c.name,
                         jurisdiction: j,
                         rate: c.rate,
                         amount,

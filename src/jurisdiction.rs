@@ -69,6 +69,11 @@ impl Jurisdiction {
         Some(Jurisdiction { bytes, len })
     }
 
+    /// The code's ASCII bytes, for writers that need no `&str`.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
     /// The code, upper case: `DE`, `US-CA`.
     pub fn as_str(&self) -> &str {
         let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();

@@ -33,7 +33,14 @@ impl Quote<'_> {
         out.extend_from_slice(b",\"tax_status\":\"");
         out.extend_from_slice(self.tax_status.as_str().as_bytes());
         out.extend_from_slice(b"\",\"tax_jurisdiction\":");
-        opt_string(out, self.tax_jurisdiction.as_ref().map(|j| j.as_str()));
+        match &self.tax_jurisdiction {
+            Some(j) => {
+                out.push(b'"');
+                out.extend_from_slice(j.as_bytes());
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"tax_regime\":");
         opt_string(out, self.tax_regime.map(|r| r.as_str()));
         out.extend_from_slice(b",\"client_reference_id\":");
@@ -82,9 +89,9 @@ impl TaxAmount<'_> {
         out.extend_from_slice(b"{\"name\":");
         string(out, self.name);
         out.extend_from_slice(b",\"jurisdiction\":\"");
-        out.extend_from_slice(self.jurisdiction.as_str().as_bytes());
+        out.extend_from_slice(self.jurisdiction.as_bytes());
         out.extend_from_slice(b"\",\"rate\":\"");
-        out.extend_from_slice(self.rate.as_str().as_bytes());
+        out.extend_from_slice(self.rate.text_bytes());
         int_field(out, b"\",\"amount\":", self.amount);
         out.push(b'}');
     }

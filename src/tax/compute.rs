@@ -3,7 +3,7 @@
 //! `u128`; amounts only become `i64` again at the end, checked.
 
 use super::Regime;
-use super::table::{Component, TaxName};
+use super::table::Component;
 use crate::rounding::{RoundingMode, allocate, round_ratio};
 use smallvec::SmallVec;
 
@@ -47,12 +47,12 @@ pub(crate) fn line_amounts(
 }
 
 /// A component's identity for grouping: its tax name and rate.
-type Key = SmallVec<[(TaxName, u64); 4]>;
+type Key<'t> = SmallVec<[(&'t str, u64); 4]>;
 
-fn key(components: &[Component]) -> Key {
-    let mut k: Key = components
+fn key(components: &[Component]) -> Key<'_> {
+    let mut k: Key<'_> = components
         .iter()
-        .map(|c| (c.name, c.rate.micros()))
+        .map(|c| (&*c.name, c.rate.micros()))
         .collect();
     k.sort_unstable();
     k
@@ -73,7 +73,7 @@ pub(crate) fn document_amounts(
         .iter()
         .map(|c| SmallVec::from_elem(0, c.len()))
         .collect();
-    let keys: Vec<Key> = components.iter().map(|c| key(c)).collect();
+    let keys: Vec<Key<'_>> = components.iter().map(|c| key(c)).collect();
     let mut done = vec![false; bases.len()];
     for first in 0..bases.len() {
         if *done.get(first)? {
@@ -117,7 +117,7 @@ mod tests {
 
     fn comp(name: &str, percent: Decimal, line: u32) -> Component {
         Component {
-            name: TaxName::new(name).unwrap(),
+            name: name.into(),
             rate: Rate::from_percent(percent).unwrap(),
             line,
         }

@@ -85,6 +85,13 @@ impl Rate {
         })
     }
 
+    /// The text's bytes, for writers that need no `&str` (no UTF-8 check).
+    pub(crate) fn text_bytes(&self) -> &[u8] {
+        self.text
+            .get(..usize::from(self.text_len))
+            .unwrap_or_default()
+    }
+
     /// The percentage as text, as in the data (`19`, `9.975`).
     pub fn as_str(&self) -> &str {
         let bytes = self

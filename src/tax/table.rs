@@ -60,67 +60,16 @@ fn in_force(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
 }
 
 /// One tax component that applies to a line: a tax name with its rate.
-///
-/// Self-contained and `Copy` (the name is stored inline), so the table can
-/// keep each jurisdiction's resolved components and hand out slices of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The table keeps each jurisdiction's resolved components and hands out
+/// slices of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
     /// The tax's name (`GST`).
-    pub name: TaxName,
+    pub name: Box<str>,
     /// The rate in force.
     pub rate: Rate,
     /// The data line of the row used; components are ordered by it.
     pub line: u32,
-}
-
-/// A tax name of at most [`TaxName::MAX_BYTES`] bytes, stored inline.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaxName {
-    bytes: [u8; TaxName::MAX_BYTES],
-    len: u8,
-}
-
-impl TaxName {
-    /// The longest tax name the data may use, in bytes.
-    pub const MAX_BYTES: usize = 32;
-
-    /// `None` when `name` is longer than [`TaxName::MAX_BYTES`].
-    pub fn new(name: &str) -> Option<Self> {
-        let mut bytes = [0u8; Self::MAX_BYTES];
-        bytes
-            .get_mut(..name.len())?
-            .copy_from_slice(name.as_bytes());
-        Some(TaxName {
-            bytes,
-            len: u8::try_from(name.len()).ok()?,
-        })
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
-        // Built from a `&str` cut at its own length: always UTF-8.
-        std::str::from_utf8(bytes).unwrap_or_default()
-    }
-}
-
-impl std::ops::Deref for TaxName {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Display for TaxName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl std::fmt::Debug for TaxName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
-    }
 }
 
 /// What the table says about a buyer's location.
@@ -193,7 +142,7 @@ fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date) -> Vec<Compon
         });
         if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
             out.push(Component {
-                name: tax.name,
+                name: tax.name.clone(),
                 rate: p.rate,
                 line: p.line,
             });
@@ -250,7 +199,7 @@ struct Period {
 /// One tax name's periods, as written: the input to [`timeline`].
 #[derive(Debug, Clone)]
 struct TaxRates {
-    name: TaxName,
+    name: Box<str>,
     any: Vec<Period>,
     categories: Vec<(Box<str>, Vec<Period>)>,
 }
@@ -346,14 +295,8 @@ impl RateTable {
             let tax = match taxes.iter().position(|t| *t.name == *row.tax_name) {
                 Some(i) => taxes.get_mut(i),
                 None => {
-                    let name = TaxName::new(&row.tax_name).ok_or_else(|| {
-                        data_error(
-                            row.line,
-                            format!("tax_name: longer than {} bytes", TaxName::MAX_BYTES),
-                        )
-                    })?;
                     taxes.push(TaxRates {
-                        name,
+                        name: row.tax_name.clone().into_boxed_str(),
                         any: Vec::new(),
                         categories: Vec::new(),
                     });
