@@ -32,13 +32,10 @@ pub fn answer_line(engine: &Engine, date: Date, line: &[u8], out: &mut Vec<u8>) 
         write_error(&e, out);
         return false;
     }
-    let outcome = std::str::from_utf8(line)
-        .map_err(|_| Error::without_param(ErrorCode::InvalidRequest, "the line is not valid UTF-8"))
-        .and_then(|text| {
-            let request = SessionRequest::from_json(text)?;
-            engine.quote(&request, date)?.write_json(out);
-            Ok(())
-        });
+    let outcome = SessionRequest::from_json_bytes(line).and_then(|request| {
+        engine.quote(&request, date)?.write_json(out);
+        Ok(())
+    });
     match outcome {
         Ok(()) => true,
         Err(e) => {

@@ -167,6 +167,15 @@ impl<'a> SessionRequest<'a> {
         parse::session_request(json)
     }
 
+    /// As [`SessionRequest::from_json`], from bytes (an NDJSON line, an HTTP
+    /// body): invalid UTF-8 is `invalid_request`.
+    ///
+    /// # Errors
+    /// As [`SessionRequest::from_json`].
+    pub fn from_json_bytes(json: &'a [u8]) -> Result<Self, Error> {
+        parse::session_request_bytes(json)
+    }
+
     /// The same request with owned strings, free of the input's lifetime.
     pub fn into_owned(self) -> SessionRequest<'static> {
         SessionRequest {

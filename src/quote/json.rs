@@ -112,7 +112,7 @@ fn opt_string(out: &mut Vec<u8>, value: Option<&str>) {
 /// A JSON string: copied as is when nothing needs escaping (the common
 /// case), else escaped exactly as serde_json does.
 fn string(out: &mut Vec<u8>, s: &str) {
-    if !s.bytes().any(needs_escape) {
+    if !needs_escaping(s.as_bytes()) {
         out.reserve(s.len().saturating_add(2));
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -123,7 +123,56 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// The bytes serde_json escapes in a string: `"`, `\\` and controls.
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
+/// Whether any byte is one serde_json escapes in a string: `"`, `\\` or a
+/// control character. Eight bytes at a time (the classic "has zero byte"
+/// and "has byte less than" word tricks, exact for every input).
+fn needs_escaping(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS != 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let control = w.wrapping_sub(ONES.wrapping_mul(0x20)) & !w & HIGHS != 0;
+        if control
+            || has_zero(w ^ ONES.wrapping_mul(u64::from(b'"')))
+            || has_zero(w ^ ONES.wrapping_mul(u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_escaping;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn word_check_agrees_with_the_byte_check(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let simple = bytes.iter().any(|b| *b < 0x20 || *b == b'"' || *b == b'\\');
+            prop_assert_eq!(needs_escaping(&bytes), simple);
+        }
+    }
+
+    #[test]
+    fn finds_each_special_byte_at_every_position() {
+        for special in [0u8, 0x1f, b'"', b'\\'] {
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(needs_escaping(&bytes), "{special} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escaping(b"price_general_4_usd \x7f\xc3\xa9"));
+    }
 }

@@ -12,18 +12,34 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub(super) fn session_request(json: &str) -> Result<SessionRequest<'_>, Error> {
-    if json.len() > limits::MAX_REQUEST_BYTES {
+    check_size(json.len())?;
+    parse(serde_json::Deserializer::from_str(json))
+}
+
+/// As [`session_request`] from bytes: UTF-8 is checked inside strings as
+/// they are read, not in a separate pass over the whole input.
+pub(super) fn session_request_bytes(json: &[u8]) -> Result<SessionRequest<'_>, Error> {
+    check_size(json.len())?;
+    parse(serde_json::Deserializer::from_slice(json))
+}
+
+fn check_size(len: usize) -> Result<(), Error> {
+    if len > limits::MAX_REQUEST_BYTES {
         return Err(Error::without_param(
             ErrorCode::LimitExceeded,
             format!(
-                "the request is {} bytes; the limit is {} bytes",
-                json.len(),
+                "the request is {len} bytes; the limit is {} bytes",
                 limits::MAX_REQUEST_BYTES
             ),
         ));
     }
+    Ok(())
+}
+
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<SessionRequest<'de>, Error> {
     let mut recorder = Recorder(None);
-    let mut de = serde_json::Deserializer::from_str(json);
     let parsed = RequestSeed(&mut recorder)
         .deserialize(&mut de)
         .and_then(|r| de.end().map(|()| r));
@@ -332,9 +348,16 @@ impl<'de> Visitor<'de> for LineItemSeed<'_> {
             let name = LINE_FIELDS.get(field).copied().unwrap_or_default();
             match name {
                 "quantity" | "ad_hoc_amount" => {
-                    let number = map
-                        .next_value::<Option<Number>>()
-                        .map_err(|e| rec.wrong(|| path(name), e))?;
+                    let number = match map.next_value::<Option<Number>>() {
+                        Ok(number) => number,
+                        // serde_json refuses a number beyond f64 (`1e400`)
+                        // before any visitor sees it; it is still a number,
+                        // so a wrong value, not a wrong type.
+                        Err(e) if e.to_string().starts_with("number out of range") => {
+                            Some(Number::NotInt("a number out of range".into()))
+                        }
+                        Err(e) => return Err(rec.wrong(|| path(name), e)),
+                    };
                     let value = match number {
                         None => None,
                         Some(Number::Int(v)) => Some(v),
