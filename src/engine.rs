@@ -292,3 +292,22 @@ fn line_too_large(i: usize) -> Error {
         "the line's tax or total does not fit in a 64-bit integer",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn engine_is_send_sync_and_clone() {
+        shareable::<Engine>();
+    }
+
+    #[test]
+    fn swapping_the_catalog_keeps_the_table() {
+        let engine = Engine::builder().build().unwrap();
+        let other = engine.with_catalog(Catalog::default());
+        assert!(std::ptr::eq(engine.tax_table(), other.tax_table()));
+    }
+}

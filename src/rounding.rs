@@ -1,5 +1,5 @@
 //! Rounding policy, and the only two places that turn exact fractions into
-//! minor units: [`round_ratio`] and [`allocate`].
+//! minor units: `round_ratio` and `allocate`.
 //!
 //! Amounts and rates are non-negative, so every quantity here is unsigned.
 //! Tax amounts are exact rationals (`base x rate / (100 + rate)` is not a

@@ -457,15 +457,20 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::with_capacity(text.len() / 96);
     let mut seen_header = false;
+    let mut lines = LineCounter::default();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
+            let line = e
+                .position()
+                .map_or(1, |p| LineCounter::default().line_at(text, p.byte()));
             data_error(line, format!("not valid CSV: {e}"))
         })?;
         if !more {
             break;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record
+            .position()
+            .map_or(1, |p| lines.line_at(text, p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -485,6 +490,38 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
         return Err(data_error(1, "the file is empty: no header"));
     }
     Ok(rows)
+}
+
+/// Line numbers from byte offsets. The csv crate's own count is off with
+/// CRLF or CR line ends (a record's line is taken before the previous
+/// line's `\n` is read), and its offsets point before any line ends or
+/// blank lines it skips; so skip those, then count `\n`, `\r\n` and a lone
+/// `\r` as one line end each. Offsets only grow: each byte is read once.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    /// 1-based line at `offset`, minus one.
+    ends: usize,
+    after_cr: bool,
+}
+
+impl LineCounter {
+    /// The 1-based line of the record that the csv reader says starts at `byte`.
+    fn line_at(&mut self, text: &str, byte: u64) -> usize {
+        let bytes = text.as_bytes();
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start = start.saturating_add(1);
+        }
+        for b in bytes.get(self.offset..start).unwrap_or_default() {
+            if *b == b'\r' || (*b == b'\n' && !self.after_cr) {
+                self.ends = self.ends.saturating_add(1);
+            }
+            self.after_cr = *b == b'\r';
+        }
+        self.offset = self.offset.max(start);
+        self.ends.saturating_add(1)
+    }
 }
 
 fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> {
