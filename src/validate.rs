@@ -86,30 +86,33 @@ fn location(country: Option<&str>, region: Option<&str>) -> Result<Option<Jurisd
             ),
         )
     };
-    let inferred = country.is_none();
-    let (country, region) = match (country, region) {
-        (Some(c), r) => (c, r),
-        (None, None) => return Ok(None),
-        (None, Some(r)) => match r.split_once('-') {
-            Some((c, _)) => (c, Some(r)),
-            None => {
-                return Err(Error::new(
-                    ErrorCode::InvalidRegion,
-                    "buyer_region",
-                    format!("`{r}` needs buyer_country, or the `US-CA` form"),
-                ));
-            }
-        },
+    let Some(country) = country else {
+        // The spec: without `buyer_country` the session is quoted and tax
+        // waits for the location (`requires_location`), whatever the region
+        // says; a region is still checked for its shape.
+        return match region {
+            Some(r) if !region_shape_ok(r) => Err(bad_region(r)),
+            _ => Ok(None),
+        };
     };
     match buyer_location(country, region) {
         BuyerLocation::Known(j) => Ok(Some(j)),
-        BuyerLocation::BadCountry if inferred => Err(bad_region(region.unwrap_or_default())),
         BuyerLocation::BadCountry => Err(Error::new(
             ErrorCode::InvalidCountry,
             "buyer_country",
             format!("`{country}` is not an ISO 3166-1 alpha-2 country code"),
         )),
         BuyerLocation::BadRegion => Err(bad_region(region.unwrap_or_default())),
+    }
+}
+
+/// `CA` (1 to 3 letters or digits) or `US-CA` (a country and such a code).
+fn region_shape_ok(region: &str) -> bool {
+    match region.split_once('-') {
+        Some(_) => Jurisdiction::parse(region).is_some_and(Jurisdiction::is_region),
+        None => {
+            (1..=3).contains(&region.len()) && region.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
     }
 }
 

@@ -866,7 +866,22 @@ fn without_a_location_tax_is_not_calculated() {
     );
     assert_eq!(
         untaxed(&mor(), Some("IN"), None),
+        ("requires_location".into(), none.clone())
+    );
+    // A region without a country: still no country, so no tax (the spec's
+    // rule), in either form.
+    assert_eq!(
+        untaxed(&mor(), None, Some("CA")),
+        ("requires_location".into(), none.clone())
+    );
+    assert_eq!(
+        untaxed(&mor(), None, Some("US-CA")),
         ("requires_location".into(), none)
+    );
+    // ...but its shape is still checked.
+    assert_eq!(
+        refused_value(&mor(), &widget_for(None, Some("not a region")), AT),
+        error("invalid_region", "buyer_region")
     );
 }
 

@@ -513,11 +513,18 @@ impl LineCounter {
         while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
             start = start.saturating_add(1);
         }
-        for b in bytes.get(self.offset..start).unwrap_or_default() {
-            if *b == b'\r' || (*b == b'\n' && !self.after_cr) {
+        let chunk = bytes.get(self.offset..start).unwrap_or_default();
+        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
+            let after_cr = match i.checked_sub(1) {
+                Some(before) => chunk.get(before) == Some(&b'\r'),
+                None => self.after_cr,
+            };
+            if chunk.get(i) == Some(&b'\r') || !after_cr {
                 self.ends = self.ends.saturating_add(1);
             }
-            self.after_cr = *b == b'\r';
+        }
+        if let Some(last) = chunk.last() {
+            self.after_cr = *last == b'\r';
         }
         self.offset = self.offset.max(start);
         self.ends.saturating_add(1)
