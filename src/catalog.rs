@@ -119,6 +119,9 @@ pub(crate) struct CatalogPrice {
     pub(crate) price: Price,
     /// `None` when the code is unknown or has no minor unit.
     pub(crate) currency: Option<Currency>,
+    /// The price's product, found once at load: `None` for a price without
+    /// a product, `Some(None)` for one whose product is not in the catalog.
+    pub(crate) product: Option<Option<usize>>,
 }
 
 impl Catalog {
@@ -149,6 +152,10 @@ impl Catalog {
             .into_iter()
             .map(|price| CatalogPrice {
                 currency: parse_currency(&price.currency),
+                product: price
+                    .product
+                    .as_deref()
+                    .map(|id| product_index.get(id).copied()),
                 price,
             })
             .collect();
@@ -182,6 +189,10 @@ impl Catalog {
 
     pub(crate) fn catalog_price(&self, id: &str) -> Option<&CatalogPrice> {
         self.prices.get(*self.price_index.get(id)?)
+    }
+
+    pub(crate) fn product_at(&self, index: usize) -> Option<&Product> {
+        self.products.get(index)
     }
 
     /// Every product, in the order given.

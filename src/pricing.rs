@@ -280,10 +280,9 @@ fn resolve_line<'a>(
     }
     let product = match product_id {
         Some(p) => Some(p),
-        None => match &price.product {
-            None => None,
-            Some(pid) => {
-                let p = catalog.product(pid).ok_or_else(|| {
+        None => match (entry.product, &price.product) {
+            (Some(found), Some(pid)) => {
+                let p = found.and_then(|i| catalog.product_at(i)).ok_or_else(|| {
                     Error::new(
                         ErrorCode::UnknownProduct,
                         path(source),
@@ -299,6 +298,7 @@ fn resolve_line<'a>(
                 }
                 Some(p)
             }
+            _ => None,
         },
     };
     if price.unit_amount < 0 {
