@@ -162,16 +162,19 @@ fn ascii_email(email: &[u8]) -> bool {
         && local.len() <= 64
         && local.first() != Some(&b'.')
         && local.last() != Some(&b'.')
-        && local
-            .iter()
-            .zip(local.iter().skip(1).chain([&b'x']))
-            .all(|(b, next)| {
-                *b > b' '
-                    && *b != 0x7f
-                    && !b"@\"(),:;<>[\\]".contains(b)
-                    && !(*b == b'.' && *next == b'.')
-            });
+        && local.iter().copied().all(local_part_byte)
+        && !local.windows(2).any(|w| w == b"..");
     local_ok && ascii_domain(domain, true)
+}
+
+/// A printable ASCII byte other than the specials an address's local part
+/// may not hold unquoted (one range test and one bit test, no search).
+fn local_part_byte(b: u8) -> bool {
+    matches!(b, b'!'..=b'~')
+        && !matches!(
+            b,
+            b'@' | b'"' | b'(' | b')' | b',' | b':' | b';' | b'<' | b'>' | b'[' | b'\\' | b']'
+        )
 }
 
 /// Dot-separated labels of letters, digits and `-` (not at a label's ends),

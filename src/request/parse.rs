@@ -16,11 +16,17 @@ pub(super) fn session_request(json: &str) -> Result<SessionRequest<'_>, Error> {
     parse(serde_json::Deserializer::from_str(json))
 }
 
-/// As [`session_request`] from bytes: UTF-8 is checked inside strings as
-/// they are read, not in a separate pass over the whole input.
+/// As [`session_request`] from bytes. One UTF-8 check over the whole input
+/// then the `&str` parser is faster than checking string by string.
 pub(super) fn session_request_bytes(json: &[u8]) -> Result<SessionRequest<'_>, Error> {
     check_size(json.len())?;
-    parse(serde_json::Deserializer::from_slice(json))
+    let text = std::str::from_utf8(json).map_err(|e| {
+        Error::without_param(
+            ErrorCode::InvalidRequest,
+            format!("the request is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })?;
+    parse(serde_json::Deserializer::from_str(text))
 }
 
 fn check_size(len: usize) -> Result<(), Error> {

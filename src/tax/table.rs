@@ -128,12 +128,16 @@ fn find_period(periods: &[Period], date: Date) -> Option<&Period> {
     p.to.is_none_or(|t| date < t).then_some(p)
 }
 
+/// A component picked for a line: which tax (index into the jurisdiction's
+/// taxes), its rate and its row's line.
+type Pick = (usize, Rate, u32);
+
 /// The components of a line of `category` (`None`: a category without rows
 /// of its own) on `date`, straight from the periods: the definition that
-/// [`timeline`] precomputes.
-fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date) -> Vec<Component> {
-    let mut out: Vec<Component> = Vec::with_capacity(taxes.len());
-    for tax in taxes {
+/// [`timeline`] precomputes. Written into `out`, ordered by line.
+fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date, out: &mut Vec<Pick>) {
+    out.clear();
+    for (index, tax) in taxes.iter().enumerate() {
         let own = category.and_then(|category| {
             tax.categories
                 .iter()
@@ -141,15 +145,10 @@ fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date) -> Vec<Compon
                 .and_then(|(_, periods)| find_period(periods, date))
         });
         if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
-            out.push(Component {
-                name: tax.name.clone(),
-                rate: p.rate,
-                line: p.line,
-            });
+            out.push((index, p.rate, p.line));
         }
     }
-    out.sort_by_key(|c| c.line);
-    out
+    out.sort_by_key(|pick| pick.2);
 }
 
 /// The components of `category` as a list of segments, each in force from
@@ -164,17 +163,27 @@ fn timeline(taxes: &[TaxRates], category: Option<&str>) -> Vec<Segment> {
         .collect();
     changes.sort_unstable();
     changes.dedup();
-    let mut segments = vec![Segment {
-        from: None,
-        components: resolve(taxes, category, Date::MIN).into_boxed_slice(),
-    }];
+    let segment = |from: Option<Date>, picks: &[Pick]| Segment {
+        from,
+        components: picks
+            .iter()
+            .filter_map(|(index, rate, line)| {
+                taxes.get(*index).map(|tax| Component {
+                    name: tax.name.clone(),
+                    rate: *rate,
+                    line: *line,
+                })
+            })
+            .collect(),
+    };
+    let (mut previous, mut current) = (Vec::new(), Vec::new());
+    resolve(taxes, category, Date::MIN, &mut previous);
+    let mut segments = vec![segment(None, &previous)];
     for day in changes {
-        let components = resolve(taxes, category, day);
-        if segments.last().is_none_or(|s| *s.components != *components) {
-            segments.push(Segment {
-                from: Some(day),
-                components: components.into_boxed_slice(),
-            });
+        resolve(taxes, category, day, &mut current);
+        if current != previous {
+            segments.push(segment(Some(day), &current));
+            std::mem::swap(&mut previous, &mut current);
         }
     }
     segments
