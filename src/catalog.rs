@@ -122,6 +122,9 @@ pub(crate) struct CatalogPrice {
     /// The price's product, found once at load: `None` for a price without
     /// a product, `Some(None)` for one whose product is not in the catalog.
     pub(crate) product: Option<Option<usize>>,
+    /// A quote line's JSON head for this price and its product (price id,
+    /// product id, tax category, unit amount), rendered once.
+    pub(crate) json_head: Box<[u8]>,
 }
 
 impl Catalog {
@@ -150,13 +153,26 @@ impl Catalog {
         }
         let prices = prices
             .into_iter()
-            .map(|price| CatalogPrice {
-                currency: parse_currency(&price.currency),
-                product: price
+            .map(|price| {
+                let product = price
                     .product
                     .as_deref()
-                    .map(|id| product_index.get(id).copied()),
-                price,
+                    .map(|id| product_index.get(id).copied());
+                let own = product.flatten().and_then(|i| products.get(i));
+                let mut json_head = Vec::new();
+                crate::quote::json::line_head(
+                    &mut json_head,
+                    Some(&price.id),
+                    own.map(|p| p.id.as_str()),
+                    own.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
+                    price.unit_amount,
+                );
+                CatalogPrice {
+                    currency: parse_currency(&price.currency),
+                    product,
+                    json_head: json_head.into_boxed_slice(),
+                    price,
+                }
             })
             .collect();
         Ok(Catalog {

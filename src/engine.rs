@@ -205,6 +205,7 @@ impl Engine {
                         jurisdiction: j,
                         rate: c.rate,
                         amount,
+                        json_head: &c.json_head,
                     });
                 }
             }

@@ -26,6 +26,9 @@ struct Resolved<'a> {
     category: &'a str,
     price_id: Option<&'a str>,
     product_id: Option<&'a str>,
+    /// The catalog price's rendered JSON head, when the line's product is
+    /// the price's own.
+    json_head: Option<&'a [u8]>,
     /// The field the price came from, for errors about the price.
     source: &'static str,
 }
@@ -124,6 +127,7 @@ pub(crate) fn price_lines<'a>(
             amount_tax: 0,
             amount_total: base,
             taxes: smallvec::SmallVec::new(),
+            json_head: resolved.json_head,
         });
     }
     Ok(priced)
@@ -225,6 +229,7 @@ fn resolve_line<'a>(
             category: DEFAULT_CATEGORY,
             price_id: None,
             product_id: None,
+            json_head: None,
             source: "ad_hoc_amount",
         });
     }
@@ -278,6 +283,15 @@ fn resolve_line<'a>(
             format!("price `{price_id}` is not active"),
         ));
     }
+    // The price's rendered head holds its own product: usable unless the
+    // line named another product whose default price this is.
+    let own_product = match (product_id, entry.product) {
+        (None, _) => true,
+        (Some(p), Some(Some(i))) => catalog
+            .product_at(i)
+            .is_some_and(|own| std::ptr::eq(own, p)),
+        (Some(_), _) => false,
+    };
     let product = match product_id {
         Some(p) => Some(p),
         None => match (entry.product, &price.product) {
@@ -317,6 +331,7 @@ fn resolve_line<'a>(
         recurring: price.recurring.as_ref(),
         category: product.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
         price_id: Some(price.id.as_str()),
+        json_head: own_product.then_some(&*entry.json_head),
         product_id: product.map(|p| p.id.as_str()),
         source,
     })

@@ -1,7 +1,7 @@
 //! The answer: session amounts, the tax status, and each line with its
 //! tax components. Serialises to the spec's JSON.
 
-mod json;
+pub(crate) mod json;
 
 use crate::jurisdiction::Jurisdiction;
 use crate::money::Currency;
@@ -73,15 +73,15 @@ pub struct QuoteLine<'a> {
     pub price_id: Option<&'a str>,
     /// The product priced, when known.
     pub product_id: Option<&'a str>,
+    /// The product's tax category (`general` for ad hoc lines).
+    pub tax_category: &'a str,
+    /// Per unit, in minor units.
+    pub unit_amount: i64,
     /// From the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'a str>,
     /// From the request.
     pub quantity: i64,
-    /// Per unit, in minor units.
-    pub unit_amount: i64,
-    /// The product's tax category (`general` for ad hoc lines).
-    pub tax_category: &'a str,
     /// unit_amount x quantity.
     pub amount_subtotal: i64,
     /// Sum of the line's tax components.
@@ -90,6 +90,9 @@ pub struct QuoteLine<'a> {
     pub amount_total: i64,
     /// The tax components, in the order of their rows in the data.
     pub taxes: SmallVec<[TaxAmount<'a>; 2]>,
+    /// The first four fields as JSON, rendered once per catalog price.
+    #[serde(skip)]
+    pub(crate) json_head: Option<&'a [u8]>,
 }
 
 /// One tax component of a line.
@@ -103,6 +106,10 @@ pub struct TaxAmount<'a> {
     pub rate: Rate,
     /// The amount in minor units.
     pub amount: i64,
+    /// Everything before the amount as JSON, rendered once per component
+    /// when the table is built.
+    #[serde(skip)]
+    pub(crate) json_head: &'a [u8],
 }
 
 fn currency_code<S: Serializer>(c: &Option<Currency>, s: S) -> Result<S::Ok, S::Error> {

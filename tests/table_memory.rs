@@ -15,8 +15,8 @@ fn the_shipped_table_takes_less_than_one_mebibyte() {
     let region = Region::new(GLOBAL);
     let table = RateTable::from_csv(csv).unwrap();
     let stats = region.change();
-    let held = stats.bytes_allocated as isize - stats.bytes_deallocated as isize
-        + stats.bytes_reallocated;
+    let held =
+        stats.bytes_allocated as isize - stats.bytes_deallocated as isize + stats.bytes_reallocated;
     println!(
         "rate table: {} rows, {held} bytes held on the heap ({:.1} KiB)",
         table.rows().len(),

@@ -3,7 +3,9 @@
 //! faster, since `batch` prints a quote per session and printing dominated
 //! its profile.
 
-use super::{Quote, QuoteLine, TaxAmount};
+use super::{Quote, QuoteLine};
+use crate::jurisdiction::Jurisdiction;
+use crate::tax::Rate;
 
 impl Quote<'_> {
     /// Appends the quote's compact JSON to `out`: byte for byte what
@@ -66,18 +68,21 @@ impl Quote<'_> {
 
 impl QuoteLine<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"price_id\":");
-        opt_string(out, self.price_id);
-        out.extend_from_slice(b",\"product_id\":");
-        opt_string(out, self.product_id);
+        match self.json_head {
+            Some(head) => out.extend_from_slice(head),
+            None => line_head(
+                out,
+                self.price_id,
+                self.product_id,
+                self.tax_category,
+                self.unit_amount,
+            ),
+        }
         if let Some(d) = self.description {
             out.extend_from_slice(b",\"description\":");
             string(out, d);
         }
         int_field(out, b",\"quantity\":", self.quantity);
-        int_field(out, b",\"unit_amount\":", self.unit_amount);
-        out.extend_from_slice(b",\"tax_category\":");
-        string(out, self.tax_category);
         int_field(out, b",\"amount_subtotal\":", self.amount_subtotal);
         int_field(out, b",\"amount_tax\":", self.amount_tax);
         int_field(out, b",\"amount_total\":", self.amount_total);
@@ -86,23 +91,46 @@ impl QuoteLine<'_> {
             if i > 0 {
                 out.push(b',');
             }
-            tax.write_json(out);
+            if tax.json_head.is_empty() {
+                tax_head(out, tax.name, tax.jurisdiction, tax.rate);
+            } else {
+                out.extend_from_slice(tax.json_head);
+            }
+            out.extend_from_slice(itoa::Buffer::new().format(tax.amount).as_bytes());
+            out.push(b'}');
         }
         out.extend_from_slice(b"]}");
     }
 }
 
-impl TaxAmount<'_> {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"name\":");
-        string(out, self.name);
-        out.extend_from_slice(b",\"jurisdiction\":\"");
-        out.extend_from_slice(self.jurisdiction.as_bytes());
-        out.extend_from_slice(b"\",\"rate\":\"");
-        out.extend_from_slice(self.rate.text_bytes());
-        int_field(out, b"\",\"amount\":", self.amount);
-        out.push(b'}');
-    }
+/// A quote line's JSON up to and including its `unit_amount`: the part a
+/// catalog price determines, rendered once per price at catalog load.
+pub(crate) fn line_head(
+    out: &mut Vec<u8>,
+    price_id: Option<&str>,
+    product_id: Option<&str>,
+    tax_category: &str,
+    unit_amount: i64,
+) {
+    out.extend_from_slice(b"{\"price_id\":");
+    opt_string(out, price_id);
+    out.extend_from_slice(b",\"product_id\":");
+    opt_string(out, product_id);
+    out.extend_from_slice(b",\"tax_category\":");
+    string(out, tax_category);
+    int_field(out, b",\"unit_amount\":", unit_amount);
+}
+
+/// A tax component's JSON up to its amount: the part a table row
+/// determines, rendered once per component when the table is built.
+pub(crate) fn tax_head(out: &mut Vec<u8>, name: &str, jurisdiction: Jurisdiction, rate: Rate) {
+    out.extend_from_slice(b"{\"name\":");
+    string(out, name);
+    out.extend_from_slice(b",\"jurisdiction\":\"");
+    out.extend_from_slice(jurisdiction.as_bytes());
+    out.extend_from_slice(b"\",\"rate\":\"");
+    out.extend_from_slice(rate.text_bytes());
+    out.extend_from_slice(b"\",\"amount\":");
 }
 
 fn int_field(out: &mut Vec<u8>, key: &[u8], value: i64) {

@@ -120,6 +120,7 @@ mod tests {
             name: name.into(),
             rate: Rate::from_percent(percent).unwrap(),
             line,
+            json_head: Box::default(),
         }
     }
 

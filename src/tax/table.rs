@@ -70,6 +70,8 @@ pub struct Component {
     pub rate: Rate,
     /// The data line of the row used; components are ordered by it.
     pub line: u32,
+    /// The quote's JSON for this component up to its amount, rendered once.
+    pub(crate) json_head: Box<[u8]>,
 }
 
 /// What the table says about a buyer's location.
@@ -154,7 +156,11 @@ fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date, out: &mut Vec
 /// The components of `category` as a list of segments, each in force from
 /// its start until the next one's: one segment per span between the
 /// jurisdiction's rate changes (merged when nothing changes).
-fn timeline(taxes: &[TaxRates], category: Option<&str>) -> Vec<Segment> {
+fn timeline(
+    jurisdiction: Jurisdiction,
+    taxes: &[TaxRates],
+    category: Option<&str>,
+) -> Vec<Segment> {
     let mut changes: Vec<Date> = taxes
         .iter()
         .flat_map(|t| t.any.iter().chain(t.categories.iter().flat_map(|(_, p)| p)))
@@ -168,10 +174,15 @@ fn timeline(taxes: &[TaxRates], category: Option<&str>) -> Vec<Segment> {
         components: picks
             .iter()
             .filter_map(|(index, rate, line)| {
-                taxes.get(*index).map(|tax| Component {
-                    name: tax.name.clone(),
-                    rate: *rate,
-                    line: *line,
+                taxes.get(*index).map(|tax| {
+                    let mut json_head = Vec::new();
+                    crate::quote::json::tax_head(&mut json_head, &tax.name, jurisdiction, *rate);
+                    Component {
+                        name: tax.name.clone(),
+                        rate: *rate,
+                        line: *line,
+                        json_head: json_head.into_boxed_slice(),
+                    }
                 })
             })
             .collect(),
@@ -361,10 +372,15 @@ impl RateTable {
                 regime: regimes
                     .get(&jurisdiction)
                     .map_or(Regime::Exclusive, |(regime, _)| *regime),
-                any: timeline(&taxes, None),
+                any: timeline(jurisdiction, &taxes, None),
                 categories: categories
                     .iter()
-                    .map(|c| (Box::<str>::from(*c), timeline(&taxes, Some(c))))
+                    .map(|c| {
+                        (
+                            Box::<str>::from(*c),
+                            timeline(jurisdiction, &taxes, Some(c)),
+                        )
+                    })
                     .collect(),
             };
             index.insert(jurisdiction, entry);
