@@ -253,3 +253,35 @@ pub fn temp_file(name: &str, contents: &str) -> String {
     std::fs::write(&path, contents).unwrap();
     path.to_str().unwrap().to_owned()
 }
+
+/// The error codes the spec lists, copied from its text (not from the
+/// crate), so a code the crate renamed or dropped fails the tests.
+pub const SPEC_CODES: [&str; 27] = [
+    "invalid_request",
+    "unknown_field",
+    "invalid_mode",
+    "invalid_presentation",
+    "missing_line_items",
+    "line_items_not_allowed",
+    "invalid_line_item",
+    "invalid_quantity",
+    "unknown_price",
+    "unknown_product",
+    "inactive_price",
+    "inactive_product",
+    "no_default_price",
+    "ad_hoc_not_allowed",
+    "missing_ad_hoc_currency",
+    "invalid_amount",
+    "invalid_currency",
+    "currency_mismatch",
+    "recurring_price_required",
+    "recurring_price_not_allowed",
+    "mixed_intervals",
+    "invalid_country",
+    "invalid_region",
+    "amount_too_large",
+    "invalid_email",
+    "invalid_url",
+    "limit_exceeded",
+];
