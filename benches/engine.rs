@@ -4,14 +4,6 @@
 //!
 //! Run: `cargo bench --bench engine` (medians in target/criterion/*/new/estimates.json).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod workload;
 
 use checkout_tax::batch::answer_line;

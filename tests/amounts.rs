@@ -3,14 +3,6 @@
 //! (`tests/fixtures/catalog.json`), with the arithmetic in a comment.
 //! "round" is half away from zero unless the test says half even.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod common;
 
 use common::{Sums, direct, engine, line, merchant, mor, quoted, status, sums, tax, taxes};

@@ -2,14 +2,6 @@
 //! 2 usage), the JSON error on stdout, table output, `verify`, `rates` and
 //! reading stdin. Every run uses the fixture catalog and table.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod common;
 
 use common::{Run, fixture_arg, run, temp_file};

@@ -1,13 +1,6 @@
 //! Checks the shipped tax table (`data/tax_rates.csv`) as a whole, naming
 //! the row or jurisdiction that breaks an invariant.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use checkout_tax::tax::table::{ANY_CATEGORY, RateRow};
 use checkout_tax::{Date, Jurisdiction, RateTable, Regime};
 use rust_decimal::Decimal;

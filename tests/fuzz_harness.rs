@@ -5,13 +5,6 @@
 //! CSV rows). This is what CI runs when nightly Rust and cargo-fuzz are not
 //! available; `PROPTEST_CASES` sets the number of cases per property.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 #[path = "../fuzz/checks.rs"]
 mod checks;
 

@@ -21,14 +21,6 @@
 //! ```
 //! Expected figures are worked out by hand (see each case's `about`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod common;
 
 use checkout_tax::{Catalog, Engine, Merchant, RateTable, SessionRequest};

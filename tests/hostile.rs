@@ -7,14 +7,6 @@
 //! the shipped one, so a data update cannot move an answer. Every refusal is
 //! also checked through `batch::answer_line`, the batch's unit of work.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 use checkout_tax::batch::answer_line;
 use checkout_tax::{
     Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable, SessionRequest,

@@ -10,14 +10,6 @@
 //! independent implementation of the spec's "Amounts" section written from
 //! the spec's wording with exact fractions.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod common;
 mod reference;
 

@@ -2,14 +2,6 @@
 //! library and through the CLI (its flags and its merchant file), each
 //! with its own fixture table so that the embedded data cannot move them.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 use checkout_tax::{
     Catalog, Engine, Merchant, MerchantType, RateTable, RoundingLevel, RoundingMode, SessionRequest,
 };

@@ -3,14 +3,6 @@
 //! fixtures in `tests/fixtures/` (see its README); amounts are in
 //! `tests/amounts.rs`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 mod common;
 
 use checkout_tax::{Engine, Error, ErrorCode, RateTable};

@@ -12,13 +12,6 @@
 //! than an HTTP crate: one POST with `Connection: close` is all it needs,
 //! and the test then builds no client stack.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use checkout_tax::{Catalog, Engine, Merchant, RateTable, SessionRequest};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,14 +1,6 @@
 //! `verify`, as a service's test suite uses it: the CLI command (exit codes,
 //! the report on stdout) and `Engine::verify` on a `serde_json::Value`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
-
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,14 +3,7 @@
 //! real `checkout-tax` binary.
 
 // Each test crate uses a different subset of these helpers.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
+#![allow(dead_code)]
 
 use checkout_tax::{Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable};
 use serde_json::Value;
