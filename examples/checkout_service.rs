@@ -102,7 +102,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--tax-data" => config.tax_data = Some(value),
             "--at" => {
                 let date = checkout_tax::parse_date(&value)
-                    .ok_or_else(|| format!("`--at {value}` is not a YYYY-MM-DD date"))?;
+                    .map_err(|_| format!("`--at {value}` is not a YYYY-MM-DD date"))?;
                 config.at = Some(date);
             }
             "--checkout-url" => config.checkout_url = value.trim_end_matches('/').to_owned(),
@@ -341,7 +341,7 @@ fn create(state: &AppState, headers: &HeaderMap, body: Result<Bytes, BytesReject
         tax_jurisdiction: quote.tax_jurisdiction,
         tax_regime: quote.tax_regime,
         tax_date: date.to_string(),
-        client_reference_id: quote.client_reference_id,
+        client_reference_id: quote.client_reference_id.as_deref(),
         customer_email: request.customer_email.as_deref(),
         success_url: request.success_url.as_deref(),
         cancel_url: request.cancel_url.as_deref(),

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::money::{Currency, parse_currency};
+use crate::names::named_enum;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -58,18 +59,20 @@ pub struct Recurring {
     pub interval_count: u32,
 }
 
-/// The unit of a recurring billing period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Interval {
-    /// Daily.
-    Day,
-    /// Weekly.
-    Week,
-    /// Monthly.
-    Month,
-    /// Yearly.
-    Year,
+named_enum! {
+    /// The unit of a recurring billing period.
+    #[non_exhaustive]
+    "interval"
+    pub enum Interval {
+        /// Daily.
+        Day => "day",
+        /// Weekly.
+        Week => "week",
+        /// Monthly.
+        Month => "month",
+        /// Yearly.
+        Year => "year",
+    }
 }
 
 fn default_category() -> String {
@@ -122,9 +125,6 @@ pub(crate) struct CatalogPrice {
     /// The price's product, found once at load: `None` for a price without
     /// a product, `Some(None)` for one whose product is not in the catalog.
     pub(crate) product: Option<Option<usize>>,
-    /// A quote line's JSON head for this price and its product (price id,
-    /// product id, tax category, unit amount), rendered once.
-    pub(crate) json_head: Box<[u8]>,
 }
 
 impl Catalog {
@@ -153,26 +153,13 @@ impl Catalog {
         }
         let prices = prices
             .into_iter()
-            .map(|price| {
-                let product = price
+            .map(|price| CatalogPrice {
+                currency: parse_currency(&price.currency),
+                product: price
                     .product
                     .as_deref()
-                    .map(|id| product_index.get(id).copied());
-                let own = product.flatten().and_then(|i| products.get(i));
-                let mut json_head = Vec::new();
-                crate::quote::json::line_head(
-                    &mut json_head,
-                    Some(&price.id),
-                    own.map(|p| p.id.as_str()),
-                    own.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
-                    price.unit_amount,
-                );
-                CatalogPrice {
-                    currency: parse_currency(&price.currency),
-                    product,
-                    json_head: json_head.into_boxed_slice(),
-                    price,
-                }
+                    .map(|id| product_index.get(id).copied()),
+                price,
             })
             .collect();
         Ok(Catalog {
@@ -200,11 +187,23 @@ impl Catalog {
 
     /// The price with this id.
     pub fn price(&self, id: &str) -> Option<&Price> {
-        self.catalog_price(id).map(|p| &p.price)
+        self.catalog_price(id).map(|(_, p)| &p.price)
     }
 
-    pub(crate) fn catalog_price(&self, id: &str) -> Option<&CatalogPrice> {
-        self.prices.get(*self.price_index.get(id)?)
+    /// The price with this id and its index in the catalog.
+    pub(crate) fn catalog_price(&self, id: &str) -> Option<(usize, &CatalogPrice)> {
+        let index = *self.price_index.get(id)?;
+        Some((index, self.prices.get(index)?))
+    }
+
+    /// Every price with what was derived from it, in the order given.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &CatalogPrice> {
+        self.prices.iter()
+    }
+
+    /// The product a price belongs to, when it is in the catalog.
+    pub(crate) fn product_of(&self, entry: &CatalogPrice) -> Option<&Product> {
+        self.products.get(entry.product.flatten()?)
     }
 
     pub(crate) fn product_at(&self, index: usize) -> Option<&Product> {

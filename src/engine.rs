@@ -1,18 +1,17 @@
-//! The engine: a catalog, a merchant and a tax table, built once and shared;
-//! `quote` runs request -> validated lines -> priced lines -> tax per line
-//! -> session amounts.
+//! The engine: a catalog, a merchant and a tax table, built once and shared.
+//! [`Engine::quote`] is the spec's flow in one pass: request -> validated
+//! request -> priced lines -> tax status -> taxed lines -> the quote.
 
 use crate::catalog::Catalog;
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use crate::merchant::Merchant;
-use crate::pricing::price_lines;
-use crate::quote::{Quote, TaxAmount, TaxStatus};
+use crate::output::heads::{Heads, LineHead, TaxHead};
+use crate::quote::{HeadSource, Quote, assemble};
 use crate::request::SessionRequest;
-use crate::rounding::RoundingLevel;
-use crate::tax::compute::{self, document_amounts};
-use crate::tax::table::Component;
-use crate::tax::{RateTable, Regime, TaxLookup};
-use crate::validate;
+use crate::tax::RateTable;
+use crate::tax::compute::tax_lines;
+use crate::tax::status::decide;
+use crate::{pricing, validate};
 use jiff::civil::Date;
 use std::sync::Arc;
 
@@ -33,7 +32,7 @@ use std::sync::Arc;
 ///
 /// let request = SessionRequest::from_json(r#"{"mode": "payment",
 ///   "line_items": [{"price_id": "price_book", "quantity": 1}], "buyer_country": "DE"}"#)?;
-/// let quote = engine.quote(&request, "2025-06-01".parse()?)?;
+/// let quote = engine.quote(&request, checkout_tax::parse_date("2025-06-01")?)?;
 /// assert_eq!((quote.amount_subtotal, quote.amount_tax, quote.amount_total), (1000, 160, 1000));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -42,6 +41,7 @@ pub struct Engine {
     catalog: Arc<Catalog>,
     merchant: Merchant,
     table: TableRef,
+    heads: Arc<Heads>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,10 +97,14 @@ impl EngineBuilder {
             Some(t) => TableRef::Owned(t),
             None => TableRef::Embedded(RateTable::embedded()?),
         };
+        let catalog = self.catalog.unwrap_or_default();
+        let embedded = matches!(table, TableRef::Embedded(_));
+        let heads = Arc::new(Heads::new(&catalog, table.get(), embedded));
         Ok(Engine {
-            catalog: self.catalog.unwrap_or_default(),
+            catalog,
             merchant: self.merchant,
             table,
+            heads,
         })
     }
 }
@@ -113,13 +117,16 @@ impl Engine {
 
     /// The same engine with another catalog; the table is shared, not rebuilt.
     pub fn with_catalog(&self, catalog: impl Into<Arc<Catalog>>) -> Engine {
+        let catalog = catalog.into();
         Engine {
-            catalog: catalog.into(),
+            heads: Arc::new(self.heads.with_catalog(&catalog)),
+            catalog,
             ..self.clone()
         }
     }
 
-    /// The same engine with other merchant settings.
+    /// The same engine with other merchant settings (a service's per-call
+    /// override of the merchant type or rounding); nothing is rebuilt.
     pub fn with_merchant(&self, merchant: Merchant) -> Engine {
         Engine {
             merchant,
@@ -153,145 +160,27 @@ impl Engine {
         date: Date,
     ) -> Result<Quote<'a>, Error> {
         let location = validate::top_level(request)?;
-        let priced = price_lines(request, &self.catalog, self.merchant.merchant_type)?;
-
-        let (status, rates) = self.status(location);
-        let regime = rates.map_or(Regime::Exclusive, |r| r.regime());
-        let mode = self.merchant.rounding_mode;
-        let overflow = || too_large("line_items", "a tax amount overflowed");
-        let mut lines = priced.lines;
-        // Document rounding needs every line's components before any line's
-        // tax; line rounding computes each line on its own, allocating nothing.
-        let document = match (self.merchant.rounding_level, rates) {
-            (RoundingLevel::Document, Some(r)) => {
-                let components: Vec<&[Component]> = lines
-                    .iter()
-                    .map(|l| r.components(l.tax_category, date))
-                    .collect();
-                let bases: Vec<u128> = lines.iter().map(|l| base_of(l.amount_subtotal)).collect();
-                let amounts =
-                    document_amounts(&bases, &components, regime, mode).ok_or_else(overflow)?;
-                Some((components, amounts))
-            }
-            _ => None,
-        };
-
-        let jurisdiction = rates.map(|r| r.jurisdiction()).or(location);
-        let mut session_tax: i64 = 0;
-        for (i, line) in lines.iter_mut().enumerate() {
-            let (comps, line_amounts): (&[Component], _) = match &document {
-                Some((c, a)) => (
-                    c.get(i).copied().unwrap_or_default(),
-                    a.get(i).cloned().unwrap_or_default(),
-                ),
-                None => {
-                    let c = rates
-                        .map(|r| r.components(line.tax_category, date))
-                        .unwrap_or_default();
-                    let a = compute::line_amounts(base_of(line.amount_subtotal), c, regime, mode)
-                        .ok_or_else(overflow)?;
-                    (c, a)
-                }
-            };
-            let mut line_tax: i64 = 0;
-            for (c, amount) in comps.iter().zip(&line_amounts) {
-                let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
-                line_tax = line_tax
-                    .checked_add(amount)
-                    .ok_or_else(|| line_too_large(i))?;
-                if let Some(j) = jurisdiction {
-                    line.taxes.push(TaxAmount {
-                        name: &c.name,
-                        jurisdiction: j,
-                        rate: c.rate,
-                        amount,
-                        json_head: &c.json_head,
-                    });
-                }
-            }
-            line.amount_tax = line_tax;
-            if regime == Regime::Exclusive {
-                line.amount_total = line
-                    .amount_subtotal
-                    .checked_add(line_tax)
-                    .ok_or_else(|| line_too_large(i))?;
-            }
-            session_tax = session_tax.checked_add(line_tax).ok_or_else(|| {
-                too_large(
-                    "line_items",
-                    "the session tax does not fit in a 64-bit integer",
-                )
-            })?;
-        }
-        let mut quote = Quote {
-            mode: request.mode,
-            currency: priced.currency,
-            amount_subtotal: priced.subtotal,
-            amount_tax: session_tax,
-            amount_total: priced.subtotal,
-            tax_status: status,
-            tax_jurisdiction: jurisdiction,
-            tax_regime: rates.map(|r| r.regime()),
-            client_reference_id: request.client_reference_id.as_deref(),
-            line_items: lines,
-        };
-        if regime == Regime::Exclusive {
-            quote.amount_total = quote
-                .amount_subtotal
-                .checked_add(quote.amount_tax)
-                .ok_or_else(|| {
-                    too_large(
-                        "line_items",
-                        "the session total does not fit in a 64-bit integer",
-                    )
-                })?;
-        }
-        Ok(quote)
-    }
-
-    /// The tax status for a buyer location, and the rates to use if any.
-    fn status(
-        &self,
-        location: Option<crate::Jurisdiction>,
-    ) -> (TaxStatus, Option<crate::tax::table::JurisdictionRates<'_>>) {
-        if self
-            .merchant
-            .tax_registrations
-            .as_ref()
-            .is_some_and(Vec::is_empty)
-        {
-            return (TaxStatus::NotCollecting, None);
-        }
-        let Some(location) = location else {
-            return (TaxStatus::RequiresLocation, None);
-        };
-        match self.merchant.collects_in(location) {
-            Some(true) => {}
-            Some(false) => return (TaxStatus::NotCollecting, None),
-            None => return (TaxStatus::RequiresLocation, None),
-        }
-        match self.table.get().lookup(location) {
-            TaxLookup::Found(rates) => (TaxStatus::Calculated, Some(rates)),
-            TaxLookup::NeedsRegion => (TaxStatus::RequiresLocation, None),
-            TaxLookup::NoData => (TaxStatus::NoTaxData, None),
-        }
+        let priced = pricing::price_lines(request, &self.catalog, self.merchant.merchant_type)?;
+        let decision = decide(location, &self.merchant, self.table.get());
+        let taxed = tax_lines(
+            &priced.lines,
+            &decision,
+            date,
+            self.merchant.rounding_level,
+            self.merchant.rounding_mode,
+        )?;
+        assemble(request, priced, &decision, taxed, &*self.heads)
     }
 }
 
-/// Bases are never negative (prices and ad hoc amounts are checked).
-fn base_of(base: i64) -> u128 {
-    u128::from(base.unsigned_abs())
-}
+impl HeadSource for Heads {
+    fn line_head(&self, index: usize) -> Option<&LineHead> {
+        self.line(index)
+    }
 
-fn too_large(param: &str, message: &str) -> Error {
-    Error::new(ErrorCode::AmountTooLarge, param, message)
-}
-
-fn line_too_large(i: usize) -> Error {
-    too_large(
-        &format!("line_items[{i}]"),
-        "the line's tax or total does not fit in a 64-bit integer",
-    )
+    fn tax_head(&self, id: u32) -> Option<&TaxHead> {
+        self.tax(id)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use std::fmt;
 /// assert_eq!(err.to_string(), "unknown price `price_x` at `line_items[1].price_id`");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The session request was refused by a rule of the spec.
     #[error("{}", RequestDisplay(self))]
@@ -47,6 +48,13 @@ pub enum Error {
         /// Which input: `catalog` or `merchant`.
         what: &'static str,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// A broken internal invariant: a bug in the engine, never the input's
+    /// fault, reported instead of a wrong answer.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What the engine found inconsistent.
         reason: String,
     },
 }
@@ -85,13 +93,22 @@ impl Error {
         }
     }
 
-    /// The spec's error code. Tax-data and configuration errors report
-    /// [`ErrorCode::InvalidTaxData`] and [`ErrorCode::InvalidConfiguration`].
+    /// A broken internal invariant (a bug), as [`Error::Internal`].
+    pub fn internal(reason: impl Into<String>) -> Self {
+        Error::Internal {
+            reason: reason.into(),
+        }
+    }
+
+    /// The spec's error code. Tax-data, configuration and internal errors
+    /// report [`ErrorCode::InvalidTaxData`], [`ErrorCode::InvalidConfiguration`]
+    /// and [`ErrorCode::Internal`].
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Request { code, .. } => *code,
             Error::TaxData { .. } => ErrorCode::InvalidTaxData,
             Error::Config { .. } => ErrorCode::InvalidConfiguration,
+            Error::Internal { .. } => ErrorCode::Internal,
         }
     }
 
@@ -99,7 +116,7 @@ impl Error {
     pub fn param(&self) -> Option<&str> {
         match self {
             Error::Request { param, .. } => param.as_deref(),
-            Error::TaxData { .. } | Error::Config { .. } => None,
+            Error::TaxData { .. } | Error::Config { .. } | Error::Internal { .. } => None,
         }
     }
 
@@ -207,10 +224,14 @@ error_codes! {
     InvalidUrl => "invalid_url",
     /// Over a documented limit (request size, line items, string length, depth).
     LimitExceeded => "limit_exceeded",
+    /// A date (`--at`, `?at=`) that is not `YYYY-MM-DD`.
+    InvalidDate => "invalid_date",
     /// The tax table is malformed (not a request error).
     InvalidTaxData => "invalid_tax_data",
     /// The catalog or merchant description is malformed (not a request error).
     InvalidConfiguration => "invalid_configuration",
+    /// A broken internal invariant: a bug, never the request's fault.
+    Internal => "internal",
 }
 
 impl fmt::Display for ErrorCode {

@@ -51,11 +51,7 @@ impl Jurisdiction {
     /// `self` is a country and `region` is 1 to 3 letters or digits.
     pub fn with_region(self, region: &str) -> Option<Self> {
         let raw = region.as_bytes();
-        if self.is_region()
-            || raw.is_empty()
-            || raw.len() > 3
-            || !raw.iter().all(u8::is_ascii_alphanumeric)
-        {
+        if self.is_region() || !is_subdivision_code(region) {
             return None;
         }
         let mut bytes = self.bytes;
@@ -152,32 +148,55 @@ impl serde::Serialize for Jurisdiction {
     }
 }
 
-/// The buyer's location as given in a request: `buyer_region` may be `CA`
-/// or `US-CA`; the prefixed form must name the buyer's country.
-pub(crate) fn buyer_location(country: &str, region: Option<&str>) -> BuyerLocation {
-    let Some(country) = Jurisdiction::country_code(country) else {
-        return BuyerLocation::BadCountry;
+/// The subdivision part of an ISO 3166-2 code: 1 to 3 letters or digits.
+/// The one statement of that rule.
+fn is_subdivision_code(code: &str) -> bool {
+    (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The buyer's location as a request gives it: `buyer_region` may be `CA`
+/// or `US-CA`, and the prefixed form must name the buyer's country. Without
+/// a country the location is unknown (`Ok(None)`), whatever the region
+/// says, but a region must still have the shape of one.
+pub(crate) fn buyer_location(
+    country: Option<&str>,
+    region: Option<&str>,
+) -> Result<Option<Jurisdiction>, BadLocation> {
+    let Some(country) = country else {
+        let shape_ok = region.is_none_or(|r| match r.split_once('-') {
+            Some((prefix, sub)) => {
+                Jurisdiction::country_code(prefix).is_some() && is_subdivision_code(sub)
+            }
+            None => is_subdivision_code(r),
+        });
+        return if shape_ok {
+            Ok(None)
+        } else {
+            Err(BadLocation::Region)
+        };
     };
+    let country = Jurisdiction::country_code(country).ok_or(BadLocation::Country)?;
     let Some(region) = region else {
-        return BuyerLocation::Known(country);
+        return Ok(Some(country));
     };
     let sub = match region.split_once('-') {
         Some((prefix, sub)) if prefix.eq_ignore_ascii_case(country.as_str()) => sub,
-        Some(_) => return BuyerLocation::BadRegion,
+        Some(_) => return Err(BadLocation::Region),
         None => region,
     };
-    match country.with_region(sub) {
-        Some(j) => BuyerLocation::Known(j),
-        None => BuyerLocation::BadRegion,
-    }
+    country
+        .with_region(sub)
+        .map(Some)
+        .ok_or(BadLocation::Region)
 }
 
-/// The outcome of [`buyer_location`].
+/// Which part of a buyer's location is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BuyerLocation {
-    Known(Jurisdiction),
-    BadCountry,
-    BadRegion,
+pub(crate) enum BadLocation {
+    /// `buyer_country` is not an ISO 3166-1 alpha-2 code.
+    Country,
+    /// `buyer_region` is not a subdivision of the buyer's country.
+    Region,
 }
 
 #[cfg(test)]
@@ -202,15 +221,14 @@ mod tests {
     #[test]
     fn buyer_region_may_carry_the_country_prefix() {
         let ca = Jurisdiction::parse("US-CA").unwrap();
-        assert_eq!(buyer_location("us", Some("ca")), BuyerLocation::Known(ca));
+        assert_eq!(buyer_location(Some("us"), Some("ca")), Ok(Some(ca)));
+        assert_eq!(buyer_location(Some("US"), Some("US-CA")), Ok(Some(ca)));
         assert_eq!(
-            buyer_location("US", Some("US-CA")),
-            BuyerLocation::Known(ca)
+            buyer_location(Some("US"), Some("CA-QC")),
+            Err(BadLocation::Region)
         );
-        assert_eq!(
-            buyer_location("US", Some("CA-QC")),
-            BuyerLocation::BadRegion
-        );
-        assert_eq!(buyer_location("QQ", None), BuyerLocation::BadCountry);
+        assert_eq!(buyer_location(Some("QQ"), None), Err(BadLocation::Country));
+        assert_eq!(buyer_location(None, Some("US-CA")), Ok(None));
+        assert_eq!(buyer_location(None, Some("CALI")), Err(BadLocation::Region));
     }
 }

@@ -17,13 +17,17 @@
     clippy::print_stderr
 )]
 
-pub mod batch;
+mod answer;
 pub mod catalog;
+mod date;
 pub mod engine;
 pub mod error;
 pub mod jurisdiction;
 pub mod merchant;
 pub mod money;
+mod names;
+pub mod output;
+pub mod present;
 mod pricing;
 pub mod quote;
 pub mod request;
@@ -32,24 +36,17 @@ pub mod tax;
 mod validate;
 pub mod verify;
 
+pub use answer::Answer;
 pub use catalog::{Catalog, Interval, Price, Product, Recurring};
+pub use date::parse_date;
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, ErrorCode};
 pub use jiff::civil::Date;
 pub use jurisdiction::Jurisdiction;
 pub use merchant::{Merchant, MerchantType};
+pub use names::UnknownName;
 pub use quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
 pub use request::{LineItem, Mode, Presentation, SessionRequest};
 pub use rounding::{RoundingLevel, RoundingMode};
 pub use tax::{Rate, RateTable, Regime};
-pub use verify::{Mismatch, Verification};
-
-/// Parses a `YYYY-MM-DD` date (and nothing else), as `--at` takes it.
-///
-/// ```
-/// assert!(checkout_tax::parse_date("2025-01-31").is_some());
-/// assert!(checkout_tax::parse_date("2025-1-31").is_none());
-/// ```
-pub fn parse_date(text: &str) -> Option<Date> {
-    tax::table::parse_strict_date(text)
-}
+pub use verify::{Mismatch, MismatchKind, Report, Verification};

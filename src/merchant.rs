@@ -3,27 +3,22 @@
 
 use crate::error::Error;
 use crate::jurisdiction::Jurisdiction;
+use crate::names::named_enum;
 use crate::rounding::{RoundingLevel, RoundingMode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// Who is the seller of record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MerchantType {
-    /// The platform sells as Merchant of Record: only catalog prices.
-    #[default]
-    MerchantOfRecord,
-    /// The merchant sells directly (PSP model): ad hoc amounts allowed.
-    Direct,
-}
-
-impl MerchantType {
-    /// `merchant_of_record` or `direct`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MerchantType::MerchantOfRecord => "merchant_of_record",
-            MerchantType::Direct => "direct",
-        }
+named_enum! {
+    /// Who is the seller of record. `mor` is accepted for
+    /// `merchant_of_record` (as the CLI's `--merchant-type mor`).
+    #[derive(Default)]
+    #[non_exhaustive]
+    "merchant type"
+    pub enum MerchantType {
+        /// The platform sells as Merchant of Record: only catalog prices.
+        #[default]
+        MerchantOfRecord => "merchant_of_record" | "mor",
+        /// The merchant sells directly (PSP model): ad hoc amounts allowed.
+        Direct => "direct",
     }
 }
 
@@ -103,28 +98,47 @@ impl Merchant {
         })
     }
 
-    /// Whether tax is collected for a buyer at `location`: `Some(true)` yes,
-    /// `Some(false)` no, `None` when it depends on a region not given.
-    pub(crate) fn collects_in(&self, location: Jurisdiction) -> Option<bool> {
+    /// True for `tax_registrations: []`: registered nowhere.
+    pub(crate) fn registered_nowhere(&self) -> bool {
+        self.tax_registrations.as_ref().is_some_and(Vec::is_empty)
+    }
+
+    /// Whether tax is collected for a buyer at `location`. A registration
+    /// for a country covers its regions; a buyer given only by country,
+    /// where the merchant is registered in some of its regions, needs the
+    /// region.
+    pub(crate) fn collection_in(&self, location: Jurisdiction) -> Collection {
         let Some(registrations) = &self.tax_registrations else {
-            return Some(true);
+            return Collection::Collects;
         };
         let country = location.country();
         if registrations
             .iter()
             .any(|r| *r == country || *r == location)
         {
-            return Some(true);
+            return Collection::Collects;
         }
         let some_region_of_country = registrations
             .iter()
             .any(|r| r.is_region() && r.country() == country);
         if !location.is_region() && some_region_of_country {
-            None
+            Collection::NeedsRegion
         } else {
-            Some(false)
+            Collection::NotRegistered
         }
     }
+}
+
+/// Whether a merchant collects tax at a location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collection {
+    /// Registered there (or everywhere).
+    Collects,
+    /// Not registered there.
+    NotRegistered,
+    /// Registered in some regions of the buyer's country, which was given
+    /// without its region.
+    NeedsRegion,
 }
 
 fn config(reason: String) -> Error {

@@ -5,17 +5,34 @@ use crate::catalog::{Catalog, DEFAULT_CATEGORY, Recurring};
 use crate::error::{Error, ErrorCode};
 use crate::merchant::MerchantType;
 use crate::money::{Currency, parse_currency};
-use crate::quote::QuoteLine;
 use crate::request::{LineItem, Mode, SessionRequest, limits};
 use crate::validate::check_length;
 
-/// The priced session: its currency (none for setup) and its lines, each
-/// with its base as subtotal and total, and no tax yet.
+/// The priced session: its currency (none for setup), its lines and the sum
+/// of their bases. No tax yet.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Priced<'a> {
+pub(crate) struct PricedSession<'a> {
     pub(crate) currency: Option<Currency>,
-    pub(crate) lines: Vec<QuoteLine<'a>>,
+    pub(crate) lines: Vec<PricedLine<'a>>,
     pub(crate) subtotal: i64,
+}
+
+/// One line with its price resolved and its base computed.
+#[derive(Debug, Clone)]
+pub(crate) struct PricedLine<'a> {
+    /// The catalog price used (none for ad hoc lines).
+    pub(crate) price_id: Option<&'a str>,
+    /// The product priced, when known.
+    pub(crate) product_id: Option<&'a str>,
+    /// The product's tax category (`general` for ad hoc lines).
+    pub(crate) tax_category: &'a str,
+    pub(crate) unit_amount: i64,
+    pub(crate) quantity: i64,
+    pub(crate) description: Option<&'a str>,
+    /// unit_amount x quantity, checked.
+    pub(crate) base: i64,
+    /// The catalog price's index, for its pre-rendered output head.
+    pub(crate) catalog_index: Option<usize>,
 }
 
 /// What a line resolved to before the session-wide checks.
@@ -26,9 +43,7 @@ struct Resolved<'a> {
     category: &'a str,
     price_id: Option<&'a str>,
     product_id: Option<&'a str>,
-    /// The catalog price's rendered JSON head, when the line's product is
-    /// the price's own.
-    json_head: Option<&'a [u8]>,
+    catalog_index: Option<usize>,
     /// The field the price came from, for errors about the price.
     source: &'static str,
 }
@@ -38,8 +53,8 @@ pub(crate) fn price_lines<'a>(
     request: &'a SessionRequest<'_>,
     catalog: &'a Catalog,
     merchant_type: MerchantType,
-) -> Result<Priced<'a>, Error> {
-    let mut priced = Priced {
+) -> Result<PricedSession<'a>, Error> {
+    let mut priced = PricedSession {
         currency: None,
         lines: Vec::with_capacity(request.line_items.len()),
         subtotal: 0,
@@ -116,18 +131,15 @@ pub(crate) fn price_lines<'a>(
                 "the session subtotal does not fit in a 64-bit integer",
             )
         })?;
-        priced.lines.push(QuoteLine {
+        priced.lines.push(PricedLine {
             price_id: resolved.price_id,
             product_id: resolved.product_id,
-            description: item.description.as_deref(),
-            quantity,
-            unit_amount: resolved.unit_amount,
             tax_category: resolved.category,
-            amount_subtotal: base,
-            amount_tax: 0,
-            amount_total: base,
-            taxes: smallvec::SmallVec::new(),
-            json_head: resolved.json_head,
+            unit_amount: resolved.unit_amount,
+            quantity,
+            description: item.description.as_deref(),
+            base,
+            catalog_index: resolved.catalog_index,
         });
     }
     Ok(priced)
@@ -229,7 +241,7 @@ fn resolve_line<'a>(
             category: DEFAULT_CATEGORY,
             price_id: None,
             product_id: None,
-            json_head: None,
+            catalog_index: None,
             source: "ad_hoc_amount",
         });
     }
@@ -268,7 +280,7 @@ fn resolve_line<'a>(
         ));
     };
 
-    let entry = catalog.catalog_price(price_id).ok_or_else(|| {
+    let (catalog_index, entry) = catalog.catalog_price(price_id).ok_or_else(|| {
         Error::new(
             ErrorCode::UnknownPrice,
             path(source),
@@ -283,15 +295,6 @@ fn resolve_line<'a>(
             format!("price `{price_id}` is not active"),
         ));
     }
-    // The price's rendered head holds its own product: usable unless the
-    // line named another product whose default price this is.
-    let own_product = match (product_id, entry.product) {
-        (None, _) => true,
-        (Some(p), Some(Some(i))) => catalog
-            .product_at(i)
-            .is_some_and(|own| std::ptr::eq(own, p)),
-        (Some(_), _) => false,
-    };
     let product = match product_id {
         Some(p) => Some(p),
         None => match (entry.product, &price.product) {
@@ -331,7 +334,7 @@ fn resolve_line<'a>(
         recurring: price.recurring.as_ref(),
         category: product.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
         price_id: Some(price.id.as_str()),
-        json_head: own_product.then_some(&*entry.json_head),
+        catalog_index: Some(catalog_index),
         product_id: product.map(|p| p.id.as_str()),
         source,
     })

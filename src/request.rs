@@ -5,6 +5,7 @@
 mod parse;
 
 use crate::error::Error;
+use crate::names::named_enum;
 use std::borrow::Cow;
 
 /// The documented limits on a request (see the README's "Limits").
@@ -27,59 +28,33 @@ pub mod limits {
     pub const QUANTITY: std::ops::RangeInclusive<i64> = 1..=999_999;
 }
 
-/// The session's mode.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// One-time payment: one-time prices and ad hoc amounts.
-    #[default]
-    Payment,
-    /// Subscription: recurring prices sharing one interval.
-    Subscription,
-    /// Saves a payment method: no line items, no amounts.
-    Setup,
-}
-
-impl Mode {
-    /// `payment`, `subscription` or `setup`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Payment => "payment",
-            Mode::Subscription => "subscription",
-            Mode::Setup => "setup",
-        }
-    }
-
-    /// The mode named exactly (case-sensitive) `text`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "payment" => Some(Mode::Payment),
-            "subscription" => Some(Mode::Subscription),
-            "setup" => Some(Mode::Setup),
-            _ => None,
-        }
+named_enum! {
+    /// The session's mode. Names are case-sensitive (`Payment` is refused).
+    #[derive(Default)]
+    #[non_exhaustive]
+    "mode"
+    pub enum Mode {
+        /// One-time payment: one-time prices and ad hoc amounts.
+        #[default]
+        Payment => "payment",
+        /// Subscription: recurring prices sharing one interval.
+        Subscription => "subscription",
+        /// Saves a payment method: no line items, no amounts.
+        Setup => "setup",
     }
 }
 
-/// How the checkout page is shown. It does not change any amount.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Presentation {
-    /// Embedded in the merchant's page (the default).
-    #[default]
-    Iframe,
-    /// A hosted page reached by link.
-    Link,
-}
-
-impl Presentation {
-    /// The presentation named exactly (case-sensitive) `text`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "iframe" => Some(Presentation::Iframe),
-            "link" => Some(Presentation::Link),
-            _ => None,
-        }
+named_enum! {
+    /// How the checkout page is shown. It does not change any amount.
+    #[derive(Default)]
+    #[non_exhaustive]
+    "presentation"
+    pub enum Presentation {
+        /// Embedded in the merchant's page (the default).
+        #[default]
+        Iframe => "iframe",
+        /// A hosted page reached by link.
+        Link => "link",
     }
 }
 

@@ -7,78 +7,56 @@
 //! denominator instead of on a 28-digit `Decimal` approximation: no double
 //! rounding can move a half-way case.
 
-use serde::{Deserialize, Serialize};
+use crate::names::named_enum;
 
-/// How a tax amount that falls between two minor units is rounded.
-///
-/// ```
-/// use checkout_tax::RoundingMode;
-///
-/// // 1.5 cents and 2.5 cents:
-/// assert_eq!(RoundingMode::HalfUp.round_ratio(3, 2), Some(2));
-/// assert_eq!(RoundingMode::HalfUp.round_ratio(5, 2), Some(3));
-/// assert_eq!(RoundingMode::HalfEven.round_ratio(3, 2), Some(2));
-/// assert_eq!(RoundingMode::HalfEven.round_ratio(5, 2), Some(2));
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum RoundingMode {
-    /// Half away from zero (the default): 0.5 -> 1, 1.5 -> 2, 2.5 -> 3.
-    #[default]
-    HalfUp,
-    /// Half to even, "banker's rounding": 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
-    HalfEven,
+named_enum! {
+    /// How a tax amount that falls between two minor units is rounded.
+    /// `half-up` and `half-even` are accepted as aliases.
+    ///
+    /// ```
+    /// use checkout_tax::RoundingMode;
+    ///
+    /// // 1.5 cents and 2.5 cents:
+    /// assert_eq!(RoundingMode::HalfUp.round_ratio(3, 2), Some(2));
+    /// assert_eq!(RoundingMode::HalfUp.round_ratio(5, 2), Some(3));
+    /// assert_eq!(RoundingMode::HalfEven.round_ratio(3, 2), Some(2));
+    /// assert_eq!(RoundingMode::HalfEven.round_ratio(5, 2), Some(2));
+    /// ```
+    #[derive(Default)]
+    #[non_exhaustive]
+    "rounding mode"
+    pub enum RoundingMode {
+        /// Half away from zero (the default): 0.5 -> 1, 1.5 -> 2, 2.5 -> 3.
+        #[default]
+        HalfUp => "half_up" | "half-up",
+        /// Half to even, "banker's rounding": 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
+        HalfEven => "half_even" | "half-even",
+    }
 }
 
-/// Where tax is rounded.
-///
-/// With 6.5% + 2.5% on 40.80, 1.98 and 14.99 USD (Avalara's published
-/// example), `Line` gives 5.19 of tax and `Document` gives 5.20.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum RoundingLevel {
-    /// Each component of each line is rounded on its own (the default).
-    #[default]
-    Line,
-    /// Tax is rounded once per group of lines sharing the same components,
-    /// then allocated back to the lines by largest remainder.
-    Document,
+named_enum! {
+    /// Where tax is rounded.
+    ///
+    /// With 6.5% + 2.5% on 40.80, 1.98 and 14.99 USD (Avalara's published
+    /// example), `Line` gives 5.19 of tax and `Document` gives 5.20.
+    #[derive(Default)]
+    #[non_exhaustive]
+    "rounding level"
+    pub enum RoundingLevel {
+        /// Each component of each line is rounded on its own (the default).
+        #[default]
+        Line => "line",
+        /// Tax is rounded once per group of lines sharing the same components,
+        /// then allocated back to the lines by largest remainder.
+        Document => "document",
+    }
 }
 
 impl RoundingMode {
-    /// The spec's name of the mode (`half_up`, `half_even`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundingMode::HalfUp => "half_up",
-            RoundingMode::HalfEven => "half_even",
-        }
-    }
-
     /// `num / den` rounded to a whole number under this mode; `None` when
     /// `den` is zero.
     pub fn round_ratio(self, num: u128, den: u128) -> Option<u128> {
         round_ratio(num, den, self)
-    }
-}
-
-impl RoundingLevel {
-    /// The spec's name of the level (`line`, `document`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundingLevel::Line => "line",
-            RoundingLevel::Document => "document",
-        }
-    }
-}
-
-impl From<RoundingMode> for rust_decimal::RoundingStrategy {
-    fn from(mode: RoundingMode) -> Self {
-        match mode {
-            RoundingMode::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            RoundingMode::HalfEven => rust_decimal::RoundingStrategy::MidpointNearestEven,
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Checks the shipped tax table (`data/tax_rates.csv`) as a whole, naming
 //! the row or jurisdiction that breaks an invariant.
 
-use checkout_tax::tax::table::{ANY_CATEGORY, RateRow};
+use checkout_tax::tax::rows::{ANY_CATEGORY, RateRow};
 use checkout_tax::{Date, Jurisdiction, RateTable, Regime};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};

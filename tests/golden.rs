@@ -123,7 +123,7 @@ fn run(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let case: Case = serde_json::from_str(&text).map_err(|e| format!("not a case: {e}"))?;
     let engine = engine_for(&case)?;
-    let date = checkout_tax::parse_date(&case.at).ok_or("bad `at`")?;
+    let date = checkout_tax::parse_date(&case.at).map_err(|_| "bad `at`")?;
     let request_text = case.request.to_string();
     let outcome = SessionRequest::from_json(&request_text).and_then(|r| {
         engine

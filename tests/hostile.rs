@@ -5,9 +5,8 @@
 //!
 //! Quotes use the example catalog and this file's own small tax table, never
 //! the shipped one, so a data update cannot move an answer. Every refusal is
-//! also checked through `batch::answer_line`, the batch's unit of work.
+//! also checked through `Engine::quote_json`, the batch's unit of work.
 
-use checkout_tax::batch::answer_line;
 use checkout_tax::{
     Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable, SessionRequest,
 };
@@ -108,7 +107,11 @@ fn assert_refused(engine: &Engine, body: &str, code: &str, param: Option<&str>) 
     let expected: Result<Value, Refusal> = Err((code.to_owned(), param.map(str::to_owned)));
     assert_eq!(got, expected, "for {}", show(body));
     let mut line = Vec::new();
-    assert!(!answer_line(engine, date(), body.as_bytes(), &mut line));
+    assert!(
+        !engine
+            .quote_json(body.as_bytes(), date(), &mut line)
+            .is_quote()
+    );
     let v: Value = serde_json::from_slice(&line).unwrap();
     assert_eq!(v["error"]["code"], code, "batch, for {}", show(body));
     assert_eq!(

@@ -706,7 +706,7 @@ fn assert_agrees(
         let got: Vec<(String, u128)> = line
             .taxes
             .iter()
-            .map(|t| (t.name.to_owned(), u(t.amount)))
+            .map(|t| (t.name.to_string(), u(t.amount)))
             .collect();
         prop_assert_eq!(&got, &want.taxes, "line {} components", i);
         prop_assert_eq!(
@@ -921,7 +921,7 @@ proptest! {
                 let base: u128 = members.iter().map(|l| u(l.amount_subtotal)).sum();
                 for (k, (name, rate)) in key.iter().enumerate() {
                     let amount: u128 = members.iter().map(|l| {
-                        u(l.taxes.iter().find(|t| t.name == name && t.rate.to_string() == *rate).unwrap().amount)
+                        u(l.taxes.iter().find(|t| t.name == name.as_str() && t.rate.to_string() == *rate).unwrap().amount)
                     }).sum();
                     let r = Frac::from_percent_text(rate).unwrap();
                     prop_assert!((2 * amount * r.den).abs_diff(2 * base * r.num) <= r.den,
@@ -1122,7 +1122,7 @@ fn groups<'q, 'a>(q: &'q Quote<'a>) -> Vec<Group<'q, 'a>> {
         let mut key: Vec<(String, String)> = l
             .taxes
             .iter()
-            .map(|t| (t.name.to_owned(), t.rate.to_string()))
+            .map(|t| (t.name.to_string(), t.rate.to_string()))
             .collect();
         key.sort();
         match out.iter_mut().find(|(k, _)| *k == key) {

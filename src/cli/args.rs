@@ -1,5 +1,6 @@
 //! Command-line arguments (clap).
 
+use checkout_tax::{MerchantType, RoundingLevel, RoundingMode};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -15,12 +16,12 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Quote one session: JSON quote on stdout (exit 0), or the JSON error (exit 1).
     #[command(
-        after_help = "Example:\n  checkout-tax quote --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json\n  checkout-tax quote --catalog examples/catalog.json --format table examples/request_eu_de.json"
+        after_help = "Example:\n  checkout-tax quote --catalog examples/catalog.json --at 2025-06-01 examples/request.json\n  checkout-tax quote --catalog examples/catalog.json --format table examples/request_eu_de.json"
     )]
     Quote(QuoteArgs),
     /// Recompute a session and compare it with a service's answer (exit 0 match, 1 mismatch).
     #[command(
-        after_help = "Example:\n  checkout-tax verify --catalog examples/catalog.json --at 2025-06-01 examples/request_us_ca.json examples/response_us_ca.json"
+        after_help = "Example:\n  checkout-tax verify --catalog examples/catalog.json --at 2025-06-01 examples/request.json examples/response.json"
     )]
     Verify(VerifyArgs),
     /// Quote one request per input line (NDJSON), one answer per output line, in order.
@@ -46,13 +47,13 @@ pub(crate) struct EngineArgs {
     pub(crate) merchant: Option<PathBuf>,
     /// Merchant of Record (default) or Direct/PSP merchant.
     #[arg(long, value_enum, value_name = "TYPE")]
-    pub(crate) merchant_type: Option<MerchantTypeArg>,
+    pub(crate) merchant_type: Option<MerchantType>,
     /// Round tax per line (default) or per document.
     #[arg(long, value_enum, value_name = "LEVEL")]
-    pub(crate) rounding_level: Option<RoundingLevelArg>,
+    pub(crate) rounding_level: Option<RoundingLevel>,
     /// Half away from zero (default) or half to even.
     #[arg(long, value_enum, value_name = "MODE")]
-    pub(crate) rounding_mode: Option<RoundingModeArg>,
+    pub(crate) rounding_mode: Option<RoundingMode>,
     /// A tax table in the spec's CSV format instead of the embedded one.
     #[arg(long, value_name = "FILE")]
     pub(crate) tax_data: Option<PathBuf>,
@@ -83,7 +84,8 @@ pub(crate) struct VerifyArgs {
     /// The create-session request (JSON file), or `-` for stdin.
     #[arg(value_name = "REQUEST")]
     pub(crate) request: PathBuf,
-    /// The service's answer: the `{success, message, data: {session}}` envelope or a bare session.
+    /// The service's answer (file, or `-` for stdin): the `{success, message, data: {session}}`
+    /// envelope, a bare session, or an error response (`{"error": {"code", ...}}`).
     #[arg(value_name = "RESPONSE")]
     pub(crate) response: PathBuf,
 }
@@ -117,25 +119,4 @@ pub(crate) struct RatesArgs {
 pub(crate) enum Format {
     Json,
     Table,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum MerchantTypeArg {
-    #[value(alias = "merchant_of_record")]
-    Mor,
-    Direct,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum RoundingLevelArg {
-    Line,
-    Document,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum RoundingModeArg {
-    #[value(name = "half_up", alias = "half-up")]
-    HalfUp,
-    #[value(name = "half_even", alias = "half-even")]
-    HalfEven,
 }

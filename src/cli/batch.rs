@@ -9,7 +9,6 @@
 use super::Usage;
 use super::args::BatchArgs;
 use super::commands::{date, engine};
-use checkout_tax::batch::answer_line;
 use checkout_tax::request::limits::MAX_REQUEST_BYTES;
 use checkout_tax::{Date, Engine};
 use std::collections::BTreeMap;
@@ -182,7 +181,7 @@ fn sequential(
         if !read_line(input, &mut line).map_err(Failure::Read)? {
             break;
         }
-        tally.add(answer_line(engine, date, &line, &mut answers));
+        tally.add(engine.quote_json(&line, date, &mut answers).is_quote());
         answers.push(b'\n');
         if answers.len() >= FLUSH_AT {
             output.write_all(&answers).map_err(Failure::Write)?;
@@ -278,7 +277,7 @@ fn worker(engine: &Engine, date: Date, work: &Mutex<Receiver<Chunk>>, done: &Syn
         for end in &chunk.ends {
             let line = chunk.bytes.get(start..*end).unwrap_or_default();
             start = *end;
-            if answer_line(engine, date, line, &mut answers.bytes) {
+            if engine.quote_json(line, date, &mut answers.bytes).is_quote() {
                 answers.quoted = answers.quoted.saturating_add(1);
             }
             answers.lines = answers.lines.saturating_add(1);

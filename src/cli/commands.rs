@@ -1,42 +1,46 @@
 //! `quote`, `verify` and `rates`: read files, call the library, print.
 
-use super::args::{
-    EngineArgs, Format, MerchantTypeArg, QuoteArgs, RatesArgs, RoundingLevelArg, RoundingModeArg,
-    VerifyArgs,
-};
-use super::{EXIT_REFUSED, Usage, emit, render};
+use super::args::{EngineArgs, Format, QuoteArgs, RatesArgs, VerifyArgs};
+use super::{EXIT_REFUSED, Usage, emit};
+use checkout_tax::present;
 use checkout_tax::{
-    Catalog, Date, Engine, Error, Jurisdiction, Merchant, MerchantType, RateTable, RoundingLevel,
-    RoundingMode, SessionRequest,
+    Answer, Catalog, Date, Engine, Jurisdiction, Merchant, RateTable, SessionRequest,
 };
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Reads a file, or stdin for `-`.
-pub(crate) fn read_input(path: &Path) -> Result<String, Usage> {
+/// Reads a file's bytes, or stdin's for `-`.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Usage> {
     if path.as_os_str() == "-" {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Usage(format!("cannot read stdin: {e}")))?;
-        return Ok(text);
+        return Ok(bytes);
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| Usage(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read(path).map_err(|e| Usage(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// Reads a text file (catalog, merchant, tax data), or stdin for `-`.
+pub(crate) fn read_input(path: &Path) -> Result<String, Usage> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|e| Usage(format!("`{}` is not UTF-8: {e}", path.display())))
+}
+
+/// Today's date in UTC: the CLI's one read of the clock (the library is
+/// clock-free and takes the date as an argument).
+pub(crate) fn today_utc() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 /// `--at`, or today in UTC.
 pub(crate) fn date(at: Option<&str>) -> Result<Date, Usage> {
     match at {
-        Some(text) => checkout_tax::parse_date(text).ok_or_else(|| {
-            Usage(format!(
-                "--at `{text}` is not a date of the form YYYY-MM-DD"
-            ))
-        }),
-        None => Ok(jiff::Timestamp::now()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date()),
+        Some(text) => checkout_tax::parse_date(text).map_err(|e| Usage(format!("--at: {e}"))),
+        None => Ok(today_utc()),
     }
 }
 
@@ -53,7 +57,8 @@ pub(crate) fn table(path: Option<&Path>) -> Result<Option<Arc<RateTable>>, Usage
     }
 }
 
-/// The engine from the common options.
+/// The engine from the common options: files first, then the flags that
+/// override the merchant file.
 pub(crate) fn engine(args: &EngineArgs) -> Result<Engine, Usage> {
     let mut merchant = match &args.merchant {
         Some(p) => Merchant::from_json(&read_input(p)?)
@@ -61,22 +66,13 @@ pub(crate) fn engine(args: &EngineArgs) -> Result<Engine, Usage> {
         None => Merchant::default(),
     };
     if let Some(t) = args.merchant_type {
-        merchant.merchant_type = match t {
-            MerchantTypeArg::Mor => MerchantType::MerchantOfRecord,
-            MerchantTypeArg::Direct => MerchantType::Direct,
-        };
+        merchant.merchant_type = t;
     }
     if let Some(level) = args.rounding_level {
-        merchant.rounding_level = match level {
-            RoundingLevelArg::Line => RoundingLevel::Line,
-            RoundingLevelArg::Document => RoundingLevel::Document,
-        };
+        merchant.rounding_level = level;
     }
     if let Some(mode) = args.rounding_mode {
-        merchant.rounding_mode = match mode {
-            RoundingModeArg::HalfUp => RoundingMode::HalfUp,
-            RoundingModeArg::HalfEven => RoundingMode::HalfEven,
-        };
+        merchant.rounding_mode = mode;
     }
     let catalog = match &args.catalog {
         Some(p) => Catalog::from_json(&read_input(p)?)
@@ -90,58 +86,54 @@ pub(crate) fn engine(args: &EngineArgs) -> Result<Engine, Usage> {
     builder.build().map_err(|e| Usage(e.to_string()))
 }
 
-/// Prints a refusal as the spec's JSON error and returns exit code 1.
-fn refuse(error: &Error) -> Result<u8, Usage> {
-    emit(&format!("{}\n", error.to_json()))?;
-    Ok(EXIT_REFUSED)
-}
-
 pub(crate) fn quote(args: &QuoteArgs) -> Result<u8, Usage> {
     let engine = engine(&args.engine)?;
     let date = date(args.engine.at.as_deref())?;
-    let text = read_input(&args.request)?;
-    let request = match SessionRequest::from_json(&text) {
-        Ok(r) => r,
-        Err(e) => return refuse(&e),
-    };
-    match engine.quote(&request, date) {
-        Ok(quote) => {
-            let out = match args.format {
-                Format::Json => json_pretty(&quote)?,
-                Format::Table => render::quote_table(&quote, date),
-            };
-            emit(&out)?;
-            Ok(0)
+    // The request is input to judge, not a file to read: bytes that are not
+    // UTF-8 or not JSON are refused like any other request (exit 1).
+    let body = read_bytes(&args.request)?;
+    let mut compact = Vec::new();
+    let answer = engine.quote_json(&body, date, &mut compact);
+    let out = match &answer {
+        Answer::Refused(e) => pretty(&e.to_json())?,
+        _ => {
+            // Quoted once more to print it for people, indented or as a
+            // table (the same engine call on the same bytes; the service
+            // and `batch` answer the compact form above).
+            let request =
+                SessionRequest::from_json_bytes(&body).map_err(|e| Usage(e.to_string()))?;
+            let quote = engine
+                .quote(&request, date)
+                .map_err(|e| Usage(e.to_string()))?;
+            match args.format {
+                Format::Json => pretty(&quote)?,
+                Format::Table => present::quote_table(&quote, date),
+            }
         }
-        Err(e) => refuse(&e),
-    }
+    };
+    emit(&out)?;
+    Ok(if answer.is_quote() { 0 } else { EXIT_REFUSED })
 }
 
 pub(crate) fn verify(args: &VerifyArgs) -> Result<u8, Usage> {
     let engine = engine(&args.engine)?;
     let date = date(args.engine.at.as_deref())?;
-    let request_text = read_input(&args.request)?;
-    let response_text = read_input(&args.response)?;
-    let response: serde_json::Value = serde_json::from_str(&response_text)
-        .map_err(|e| Usage(format!("`{}` is not JSON: {e}", args.response.display())))?;
-    let request = match SessionRequest::from_json(&request_text) {
-        Ok(r) => r,
-        Err(e) => return refuse(&e),
-    };
-    match engine.verify(&request, &response, date) {
-        Ok(report) => {
-            let out = match args.format {
-                Format::Json => json_pretty(&serde_json::json!({
-                    "match": report.is_match(),
-                    "mismatches": report.mismatches,
-                }))?,
-                Format::Table => render::verify_table(&report),
-            };
-            emit(&out)?;
-            Ok(if report.is_match() { 0 } else { EXIT_REFUSED })
-        }
-        Err(e) => refuse(&e),
+    if args.request.as_os_str() == "-" && args.response.as_os_str() == "-" {
+        return Err(Usage("only one of REQUEST and RESPONSE can be `-`".into()));
     }
+    let request = read_bytes(&args.request)?;
+    let response = read_bytes(&args.response)?;
+    // The response is the user's file: one that is not JSON is a usage
+    // error here (the packages report it as a mismatch naming `response`).
+    serde_json::from_slice::<serde::de::IgnoredAny>(&response)
+        .map_err(|e| Usage(format!("`{}` is not JSON: {e}", args.response.display())))?;
+    let report = engine.verify_json(&request, &response, date);
+    let out = match args.format {
+        Format::Json => pretty(&report)?,
+        Format::Table => present::verify_report_table(&report),
+    };
+    emit(&out)?;
+    Ok(if report.matched { 0 } else { EXIT_REFUSED })
 }
 
 pub(crate) fn rates(args: &RatesArgs) -> Result<u8, Usage> {
@@ -162,28 +154,19 @@ pub(crate) fn rates(args: &RatesArgs) -> Result<u8, Usage> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let rows: Vec<_> = table
-        .rows_at(date)
-        .filter(|r| {
-            wanted.is_empty()
-                || wanted.iter().any(|w| {
-                    *w == r.jurisdiction || (!w.is_region() && r.jurisdiction.country() == *w)
-                })
-        })
-        .collect();
+    let rows = present::rates_at(table, date, &wanted);
     let out = match args.format {
-        Format::Json => json_pretty(&render::rates_json(&rows, date))?,
-        Format::Table => render::rates_table(&rows, date),
+        Format::Json => pretty(&present::rates_json(&rows, date))?,
+        Format::Table => present::rates_table(&rows, date),
     };
     emit(&out)?;
     Ok(0)
 }
 
-fn json_pretty<T: serde::Serialize>(value: &T) -> Result<String, Usage> {
-    serde_json::to_string_pretty(value)
-        .map(|mut s| {
-            s.push('\n');
-            s
-        })
-        .map_err(|e| Usage(format!("cannot serialise the answer: {e}")))
+/// Indented JSON for people, with a final newline.
+fn pretty<T: serde::Serialize>(value: &T) -> Result<String, Usage> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Usage(format!("cannot format the answer: {e}")))?;
+    text.push('\n');
+    Ok(text)
 }

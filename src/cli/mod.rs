@@ -3,7 +3,6 @@
 mod args;
 mod batch;
 mod commands;
-mod render;
 
 use args::{Cli, Command};
 use clap::Parser;

@@ -7,6 +7,7 @@
 
 use super::{LineItem, Mode, Presentation, SessionRequest, limits};
 use crate::error::{Error, ErrorCode};
+use crate::names::named_enum;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -137,26 +138,65 @@ impl<'de> de::Deserialize<'de> for Number {
 
 struct RequestSeed<'r>(&'r mut Recorder);
 
-const REQUEST_FIELDS: [&str; 9] = [
-    "mode",
-    "presentation",
-    "line_items",
-    "customer_email",
-    "success_url",
-    "cancel_url",
-    "buyer_country",
-    "buyer_region",
-    "client_reference_id",
-];
+named_enum! {
+    /// The fields of a create-session request.
+    "request field"
+    pub enum RequestField {
+        /// `mode`.
+        Mode => "mode",
+        /// `presentation`.
+        Presentation => "presentation",
+        /// `line_items`.
+        LineItems => "line_items",
+        /// `customer_email`.
+        CustomerEmail => "customer_email",
+        /// `success_url`.
+        SuccessUrl => "success_url",
+        /// `cancel_url`.
+        CancelUrl => "cancel_url",
+        /// `buyer_country`.
+        BuyerCountry => "buyer_country",
+        /// `buyer_region`.
+        BuyerRegion => "buyer_region",
+        /// `client_reference_id`.
+        ClientReferenceId => "client_reference_id",
+    }
+}
 
-const LINE_FIELDS: [&str; 6] = [
-    "price_id",
-    "product_id",
-    "quantity",
-    "ad_hoc_amount",
-    "ad_hoc_currency",
-    "description",
-];
+named_enum! {
+    /// The fields of a line item.
+    "line item field"
+    pub enum LineField {
+        /// `price_id`.
+        PriceId => "price_id",
+        /// `product_id`.
+        ProductId => "product_id",
+        /// `quantity`.
+        Quantity => "quantity",
+        /// `ad_hoc_amount`.
+        AdHocAmount => "ad_hoc_amount",
+        /// `ad_hoc_currency`.
+        AdHocCurrency => "ad_hoc_currency",
+        /// `description`.
+        Description => "description",
+    }
+}
+
+/// Which fields of an object were seen, to refuse duplicates.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    /// Marks `bit`; false when it was already marked.
+    fn first(&mut self, bit: usize) -> bool {
+        let mask = 1u32
+            .checked_shl(u32::try_from(bit).unwrap_or(u32::MAX))
+            .unwrap_or(0);
+        let fresh = self.0 & mask == 0;
+        self.0 |= mask;
+        fresh
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
     type Value = SessionRequest<'de>;
@@ -177,63 +217,55 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
         let rec = self.0;
         let mut request = SessionRequest::default();
         let mut mode = None;
-        let mut seen = [false; REQUEST_FIELDS.len()];
+        let mut seen = Seen::default();
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
-            let Some(field) = REQUEST_FIELDS.iter().position(|f| *f == key) else {
+            let Ok(field) = key.parse::<RequestField>() else {
                 return Err(rec.fail(
                     ErrorCode::UnknownField,
                     key.to_string(),
                     format!("unknown field `{key}`"),
                 ));
             };
-            if let Some(s) = seen.get_mut(field) {
-                if *s {
-                    return Err(rec.fail(
-                        ErrorCode::InvalidRequest,
-                        key.to_string(),
-                        format!("duplicate field `{key}`"),
-                    ));
-                }
-                *s = true;
+            if !seen.first(field as usize) {
+                return Err(rec.fail(
+                    ErrorCode::InvalidRequest,
+                    key.to_string(),
+                    format!("duplicate field `{key}`"),
+                ));
             }
-            let name = REQUEST_FIELDS.get(field).copied().unwrap_or_default();
-            if name == "line_items" {
+            if field == RequestField::LineItems {
                 request.line_items = map.next_value_seed(LineItemsSeed(rec))?;
                 continue;
             }
+            let name = field.as_str();
             let value = map
                 .next_value::<Option<Str<'de>>>()
                 .map_err(|e| rec.wrong(|| name.to_owned(), e))?
                 .map(|s| s.0);
-            match name {
-                "mode" => {
+            match field {
+                RequestField::Mode => {
                     let Some(text) = value else { continue };
-                    mode = Some(Mode::parse(&text).ok_or_else(|| {
-                        rec.fail::<A::Error>(
-                            ErrorCode::InvalidMode,
-                            "mode".into(),
-                            format!(
-                                "unknown mode `{text}` (want `payment`, `subscription` or `setup`)"
-                            ),
-                        )
+                    mode = Some(text.parse::<Mode>().map_err(|e| {
+                        rec.fail::<A::Error>(ErrorCode::InvalidMode, "mode".into(), e.to_string())
                     })?);
                 }
-                "presentation" => {
+                RequestField::Presentation => {
                     let Some(text) = value else { continue };
-                    request.presentation = Presentation::parse(&text).ok_or_else(|| {
+                    request.presentation = text.parse::<Presentation>().map_err(|e| {
                         rec.fail::<A::Error>(
                             ErrorCode::InvalidPresentation,
                             "presentation".into(),
-                            format!("unknown presentation `{text}` (want `iframe` or `link`)"),
+                            e.to_string(),
                         )
                     })?;
                 }
-                "customer_email" => request.customer_email = value,
-                "success_url" => request.success_url = value,
-                "cancel_url" => request.cancel_url = value,
-                "buyer_country" => request.buyer_country = value,
-                "buyer_region" => request.buyer_region = value,
-                _ => request.client_reference_id = value,
+                RequestField::LineItems => {}
+                RequestField::CustomerEmail => request.customer_email = value,
+                RequestField::SuccessUrl => request.success_url = value,
+                RequestField::CancelUrl => request.cancel_url = value,
+                RequestField::BuyerCountry => request.buyer_country = value,
+                RequestField::BuyerRegion => request.buyer_region = value,
+                RequestField::ClientReferenceId => request.client_reference_id = value,
             }
         }
         request.mode = mode.ok_or_else(|| {
@@ -308,6 +340,47 @@ impl<'de> Visitor<'de> for LineItemsSeed<'_> {
     }
 }
 
+/// The next value as an optional string; a value of another type is
+/// `invalid_request` at `param`.
+fn next_str<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    rec: &mut Recorder,
+    param: impl FnOnce() -> String,
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map
+        .next_value::<Option<Str<'de>>>()
+        .map_err(|e| rec.wrong(param, e))?
+        .map(|s| s.0))
+}
+
+/// The next value as an optional int64; a number that is not one is
+/// `code` at `param`, a value of another type `invalid_request`.
+fn next_int<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    rec: &mut Recorder,
+    param: impl Fn() -> String,
+    code: ErrorCode,
+    what: &str,
+) -> Result<Option<i64>, A::Error> {
+    let number = match map.next_value::<Option<Number>>() {
+        Ok(number) => number,
+        // serde_json refuses a number beyond f64 (`1e400`) before any
+        // visitor sees it; it is still a number, so a wrong value, not a
+        // wrong type.
+        Err(e) if e.to_string().starts_with("number out of range") => {
+            Some(Number::NotInt("a number out of range".into()))
+        }
+        Err(e) => return Err(rec.wrong(param, e)),
+    };
+    match number {
+        None => Ok(None),
+        Some(Number::Int(v)) => Ok(Some(v)),
+        Some(Number::NotInt(text)) => {
+            Err(rec.fail(code, param(), format!("`{text}` is not {what}")))
+        }
+    }
+}
+
 struct LineItemSeed<'r> {
     rec: &'r mut Recorder,
     index: usize,
@@ -332,78 +405,48 @@ impl<'de> Visitor<'de> for LineItemSeed<'_> {
         let LineItemSeed { rec, index } = self;
         let path = |field: &str| format!("line_items[{index}].{field}");
         let mut line = LineItem::default();
-        let mut seen = [false; LINE_FIELDS.len()];
+        let mut seen = Seen::default();
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
-            let Some(field) = LINE_FIELDS.iter().position(|f| *f == key) else {
+            let Ok(field) = key.parse::<LineField>() else {
                 return Err(rec.fail(
                     ErrorCode::UnknownField,
                     path(&key),
                     format!("unknown field `{key}`"),
                 ));
             };
-            if let Some(s) = seen.get_mut(field) {
-                if *s {
-                    return Err(rec.fail(
-                        ErrorCode::InvalidRequest,
-                        path(&key),
-                        format!("duplicate field `{key}`"),
-                    ));
-                }
-                *s = true;
+            if !seen.first(field as usize) {
+                return Err(rec.fail(
+                    ErrorCode::InvalidRequest,
+                    path(&key),
+                    format!("duplicate field `{key}`"),
+                ));
             }
-            let name = LINE_FIELDS.get(field).copied().unwrap_or_default();
-            match name {
-                "quantity" | "ad_hoc_amount" => {
-                    let number = match map.next_value::<Option<Number>>() {
-                        Ok(number) => number,
-                        // serde_json refuses a number beyond f64 (`1e400`)
-                        // before any visitor sees it; it is still a number,
-                        // so a wrong value, not a wrong type.
-                        Err(e) if e.to_string().starts_with("number out of range") => {
-                            Some(Number::NotInt("a number out of range".into()))
-                        }
-                        Err(e) => return Err(rec.wrong(|| path(name), e)),
-                    };
-                    let value = match number {
-                        None => None,
-                        Some(Number::Int(v)) => Some(v),
-                        Some(Number::NotInt(text)) => {
-                            let (code, what) = if name == "quantity" {
-                                (
-                                    ErrorCode::InvalidQuantity,
-                                    "a whole number from 1 to 999999",
-                                )
-                            } else {
-                                (
-                                    ErrorCode::InvalidAmount,
-                                    "a whole number of minor units from 0 to 9223372036854775807",
-                                )
-                            };
-                            return Err(rec.fail(
-                                code,
-                                path(name),
-                                format!("`{text}` is not {what}"),
-                            ));
-                        }
-                    };
-                    if name == "quantity" {
-                        line.quantity = value;
-                    } else {
-                        line.ad_hoc_amount = value;
-                    }
+            let param = || path(field.as_str());
+            match field {
+                LineField::PriceId => line.price_id = next_str(&mut map, rec, param)?,
+                LineField::ProductId => line.product_id = next_str(&mut map, rec, param)?,
+                LineField::Quantity => {
+                    line.quantity = next_int(
+                        &mut map,
+                        rec,
+                        param,
+                        ErrorCode::InvalidQuantity,
+                        "a whole number from 1 to 999999",
+                    )?;
                 }
-                _ => {
-                    let value = map
-                        .next_value::<Option<Str<'de>>>()
-                        .map_err(|e| rec.wrong(|| path(name), e))?
-                        .map(|s| s.0);
-                    match name {
-                        "price_id" => line.price_id = value,
-                        "product_id" => line.product_id = value,
-                        "ad_hoc_currency" => line.ad_hoc_currency = value,
-                        _ => line.description = value,
-                    }
+                LineField::AdHocAmount => {
+                    line.ad_hoc_amount = next_int(
+                        &mut map,
+                        rec,
+                        param,
+                        ErrorCode::InvalidAmount,
+                        "a whole number of minor units from 0 to 9223372036854775807",
+                    )?;
                 }
+                LineField::AdHocCurrency => {
+                    line.ad_hoc_currency = next_str(&mut map, rec, param)?;
+                }
+                LineField::Description => line.description = next_str(&mut map, rec, param)?,
             }
         }
         Ok(line)

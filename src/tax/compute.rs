@@ -1,16 +1,139 @@
-//! Priced lines + rates -> tax per line and component, under the merchant's
-//! rounding level and mode. All arithmetic is exact integer arithmetic on
-//! `u128`; amounts only become `i64` again at the end, checked.
+//! Priced lines + rates -> taxed lines: the tax of each line and
+//! component under the merchant's rounding level and mode. All arithmetic
+//! is exact integer arithmetic on `u128`; amounts become `i64` again here,
+//! checked, so a taxed line's amounts are final.
 
-use super::Regime;
-use super::table::Component;
-use crate::rounding::{RoundingMode, allocate, round_ratio};
+use super::status::TaxDecision;
+use super::timeline::Component;
+use super::{Rate, Regime};
+use crate::error::{Error, ErrorCode};
+use crate::pricing::PricedLine;
+use crate::rounding::{RoundingLevel, RoundingMode, allocate, round_ratio};
+use jiff::civil::Date;
 use smallvec::SmallVec;
 
-use super::Rate;
-
-/// The tax amounts of one line, aligned with its components.
+/// The tax amounts of one line, aligned with its components, before they
+/// are checked into int64.
 pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
+
+/// A line's tax: its components, the amount of each, their sum and the
+/// line's total, all checked into int64.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaxedLine<'t> {
+    pub(crate) components: &'t [Component],
+    pub(crate) amounts: SmallVec<[i64; 4]>,
+    pub(crate) tax: i64,
+    /// base + tax (exclusive) or base (inclusive).
+    pub(crate) total: i64,
+}
+
+/// Taxes every priced line with the decision's rates on `date` (no tax
+/// without rates), under the merchant's rounding.
+///
+/// # Errors
+/// `amount_too_large` (param `line_items[i]`) when a line's tax or total
+/// does not fit in int64 or the exact arithmetic overflows; `internal` when
+/// the stages disagree (a bug).
+pub(crate) fn tax_lines<'t>(
+    lines: &[PricedLine<'_>],
+    decision: &TaxDecision<'t>,
+    date: Date,
+    level: RoundingLevel,
+    mode: RoundingMode,
+) -> Result<Vec<TaxedLine<'t>>, Error> {
+    let regime = decision.regime();
+    let Some(rates) = decision.rates else {
+        return lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| checked_line(i, line.base, &[], &[], regime))
+            .collect();
+    };
+    let overflow = || too_large("line_items", "a tax amount overflowed");
+    match level {
+        // Each line on its own, allocating nothing per line.
+        RoundingLevel::Line => lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let components = rates.components(line.tax_category, date);
+                let exact = line_amounts(base_of(line.base), components, regime, mode)
+                    .ok_or_else(overflow)?;
+                checked_line(i, line.base, components, &exact, regime)
+            })
+            .collect(),
+        // Every line's components are needed before any line's tax.
+        RoundingLevel::Document => {
+            let components: Vec<&'t [Component]> = lines
+                .iter()
+                .map(|l| rates.components(l.tax_category, date))
+                .collect();
+            let bases: Vec<u128> = lines.iter().map(|l| base_of(l.base)).collect();
+            let amounts =
+                document_amounts(&bases, &components, regime, mode).ok_or_else(overflow)?;
+            if amounts.len() != lines.len() {
+                return Err(Error::internal("tax amounts for another number of lines"));
+            }
+            lines
+                .iter()
+                .zip(components)
+                .zip(amounts)
+                .enumerate()
+                .map(|(i, ((line, components), exact))| {
+                    checked_line(i, line.base, components, &exact, regime)
+                })
+                .collect()
+        }
+    }
+}
+
+/// A line's exact amounts checked into int64, with its tax and total.
+fn checked_line<'t>(
+    i: usize,
+    base: i64,
+    components: &'t [Component],
+    exact: &[u128],
+    regime: Regime,
+) -> Result<TaxedLine<'t>, Error> {
+    if exact.len() != components.len() {
+        return Err(Error::internal(
+            "tax amounts for another number of components",
+        ));
+    }
+    let mut amounts = SmallVec::with_capacity(exact.len());
+    let mut tax: i64 = 0;
+    for amount in exact {
+        let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
+        tax = tax.checked_add(amount).ok_or_else(|| line_too_large(i))?;
+        amounts.push(amount);
+    }
+    let total = match regime {
+        Regime::Exclusive => base.checked_add(tax).ok_or_else(|| line_too_large(i))?,
+        Regime::Inclusive => base,
+    };
+    Ok(TaxedLine {
+        components,
+        amounts,
+        tax,
+        total,
+    })
+}
+
+/// Bases are never negative (prices and ad hoc amounts are checked).
+fn base_of(base: i64) -> u128 {
+    u128::from(base.unsigned_abs())
+}
+
+fn too_large(param: &str, message: &str) -> Error {
+    Error::new(ErrorCode::AmountTooLarge, param, message)
+}
+
+fn line_too_large(i: usize) -> Error {
+    too_large(
+        &format!("line_items[{i}]"),
+        "the line's tax or total does not fit in a 64-bit integer",
+    )
+}
 
 /// Tax of one line under line rounding: each component rounded on its own
 /// (exclusive), or the included tax rounded once and split by rate
@@ -118,9 +241,10 @@ mod tests {
     fn comp(name: &str, percent: Decimal, line: u32) -> Component {
         Component {
             name: name.into(),
+            jurisdiction: crate::Jurisdiction::parse("US-WA").unwrap(),
             rate: Rate::from_percent(percent).unwrap(),
             line,
-            json_head: Box::default(),
+            id: line,
         }
     }
 

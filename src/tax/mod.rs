@@ -1,34 +1,32 @@
-//! Tax data and tax computation: the rate table ([`table`]), the shipped
-//! table ([`embedded`]) and the arithmetic that turns priced lines into
-//! taxed lines ([`compute`]).
+//! Tax data and tax computation: the data's rows ([`rows`]), the rate
+//! table ([`table`]) and its timelines ([`timeline`]), the shipped table
+//! ([`embedded`]), the tax status decision ([`status`]) and the arithmetic
+//! that turns priced lines into taxed lines ([`compute`]).
 
-pub mod compute;
+pub(crate) mod compute;
 pub mod embedded;
+pub mod rows;
+pub(crate) mod status;
 pub mod table;
+pub mod timeline;
 
+use crate::names::named_enum;
 use rust_decimal::Decimal;
-use serde::Serialize;
 use std::fmt;
 
-pub use table::{Component, RateRow, RateTable, TaxLookup};
+pub use rows::RateRow;
+pub use table::{JurisdictionRates, RateTable, TaxLookup};
+pub use timeline::Component;
 
-/// How tax relates to the price in a jurisdiction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Regime {
-    /// The price contains the tax (EU VAT): total = subtotal.
-    Inclusive,
-    /// Tax is added on top of the price (US sales tax): total = subtotal + tax.
-    Exclusive,
-}
-
-impl Regime {
-    /// `inclusive` or `exclusive`, as in the data file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Regime::Inclusive => "inclusive",
-            Regime::Exclusive => "exclusive",
-        }
+named_enum! {
+    /// How tax relates to the price in a jurisdiction.
+    #[non_exhaustive]
+    "regime"
+    pub enum Regime {
+        /// The price contains the tax (EU VAT): total = subtotal.
+        Inclusive => "inclusive",
+        /// Tax is added on top of the price (US sales tax): total = subtotal + tax.
+        Exclusive => "exclusive",
     }
 }
 
@@ -111,11 +109,6 @@ impl Rate {
     pub fn micros(&self) -> u64 {
         self.micros
     }
-
-    /// True for a zero rate (exempt or zero-rated).
-    pub fn is_zero(&self) -> bool {
-        self.micros == 0
-    }
 }
 
 impl fmt::Display for Rate {
@@ -124,7 +117,7 @@ impl fmt::Display for Rate {
     }
 }
 
-impl Serialize for Rate {
+impl serde::Serialize for Rate {
     /// A string, so that no JSON reader turns `9.975` into a float.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

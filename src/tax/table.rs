@@ -1,78 +1,13 @@
-//! The rate table: parsed from the spec's CSV format, validated as a whole,
-//! and indexed for look-up by jurisdiction, category and date.
+//! The rate table: rows checked as a whole and indexed for look-up by
+//! jurisdiction, category and date.
 
-use super::{Rate, Regime};
+use super::Regime;
+use super::rows::{ANY_CATEGORY, RateRow, data_error, parse_csv};
+use super::timeline::{Component, Entry, Period, TaxRates, timeline};
 use crate::error::Error;
 use crate::jurisdiction::Jurisdiction;
 use jiff::civil::Date;
-use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::str::FromStr;
-
-/// The columns of the CSV file, in order.
-pub const HEADER: [&str; 8] = [
-    "jurisdiction",
-    "regime",
-    "tax_name",
-    "category",
-    "rate",
-    "valid_from",
-    "valid_to",
-    "source",
-];
-
-/// The category that every line falls back to for a tax name.
-pub const ANY_CATEGORY: &str = "*";
-
-/// One row of the tax data, as written in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateRow {
-    /// 1-based line number in the file (the header is line 1).
-    pub line: usize,
-    /// `DE` or `US-CA`.
-    pub jurisdiction: Jurisdiction,
-    /// Inclusive or exclusive.
-    pub regime: Regime,
-    /// The tax's name (`VAT`, `GST`, `Sales tax`).
-    pub tax_name: String,
-    /// `*` or one product category.
-    pub category: String,
-    /// The rate in percent.
-    pub rate: Rate,
-    /// First day in force; `None` is open.
-    pub valid_from: Option<Date>,
-    /// First day no longer in force; `None` is open.
-    pub valid_to: Option<Date>,
-    /// Where the figure comes from.
-    pub source: String,
-}
-
-impl RateRow {
-    /// True when the row is in force on `date` (`valid_from` inclusive,
-    /// `valid_to` exclusive).
-    pub fn in_force(&self, date: Date) -> bool {
-        in_force(self.valid_from, self.valid_to, date)
-    }
-}
-
-fn in_force(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
-    from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
-}
-
-/// One tax component that applies to a line: a tax name with its rate.
-/// The table keeps each jurisdiction's resolved components and hands out
-/// slices of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Component {
-    /// The tax's name (`GST`).
-    pub name: Box<str>,
-    /// The rate in force.
-    pub rate: Rate,
-    /// The data line of the row used; components are ordered by it.
-    pub line: u32,
-    /// The quote's JSON for this component up to its amount, rendered once.
-    pub(crate) json_head: Box<[u8]>,
-}
 
 /// What the table says about a buyer's location.
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +25,7 @@ pub enum TaxLookup<'t> {
 pub struct JurisdictionRates<'t> {
     jurisdiction: Jurisdiction,
     entry: &'t Entry,
+    components: &'t [Component],
 }
 
 impl<'t> JurisdictionRates<'t> {
@@ -108,129 +44,15 @@ impl<'t> JurisdictionRates<'t> {
     /// by their line in the data. Resolved when the table is built, so this
     /// is a search on the date and allocates nothing.
     pub fn components(&self, category: &str, date: Date) -> &'t [Component] {
-        let timeline = self
-            .entry
-            .categories
-            .iter()
-            .find(|(name, _)| **name == *category)
-            .map_or(&self.entry.any, |(_, timeline)| timeline);
-        let after = timeline.partition_point(|s| s.from.is_none_or(|f| f <= date));
-        after
-            .checked_sub(1)
-            .and_then(|i| timeline.get(i))
-            .map_or(&[], |segment| &segment.components)
-    }
-}
-
-fn find_period(periods: &[Period], date: Date) -> Option<&Period> {
-    // Periods are sorted by start and never overlap, so the only candidate
-    // is the last one that starts on or before the date.
-    let after = periods.partition_point(|p| p.from.is_none_or(|f| f <= date));
-    let p = periods.get(after.checked_sub(1)?)?;
-    p.to.is_none_or(|t| date < t).then_some(p)
-}
-
-/// A component picked for a line: which tax (index into the jurisdiction's
-/// taxes), its rate and its row's line.
-type Pick = (usize, Rate, u32);
-
-/// The components of a line of `category` (`None`: a category without rows
-/// of its own) on `date`, straight from the periods: the definition that
-/// [`timeline`] precomputes. Written into `out`, ordered by line.
-fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date, out: &mut Vec<Pick>) {
-    out.clear();
-    for (index, tax) in taxes.iter().enumerate() {
-        let own = category.and_then(|category| {
-            tax.categories
-                .iter()
-                .find(|(name, _)| **name == *category)
-                .and_then(|(_, periods)| find_period(periods, date))
-        });
-        if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
-            out.push((index, p.rate, p.line));
-        }
-    }
-    out.sort_by_key(|pick| pick.2);
-}
-
-/// The components of `category` as a list of segments, each in force from
-/// its start until the next one's: one segment per span between the
-/// jurisdiction's rate changes (merged when nothing changes).
-fn timeline(
-    jurisdiction: Jurisdiction,
-    taxes: &[TaxRates],
-    category: Option<&str>,
-) -> Vec<Segment> {
-    let mut changes: Vec<Date> = taxes
-        .iter()
-        .flat_map(|t| t.any.iter().chain(t.categories.iter().flat_map(|(_, p)| p)))
-        .flat_map(|p| [p.from, p.to])
-        .flatten()
-        .collect();
-    changes.sort_unstable();
-    changes.dedup();
-    let segment = |from: Option<Date>, picks: &[Pick]| Segment {
-        from,
-        components: picks
-            .iter()
-            .filter_map(|(index, rate, line)| {
-                taxes.get(*index).map(|tax| {
-                    let mut json_head = Vec::new();
-                    crate::quote::json::tax_head(&mut json_head, &tax.name, jurisdiction, *rate);
-                    Component {
-                        name: tax.name.clone(),
-                        rate: *rate,
-                        line: *line,
-                        json_head: json_head.into_boxed_slice(),
-                    }
-                })
+        self.entry
+            .segment(category, date)
+            .and_then(|s| {
+                let start = usize::try_from(s.start).ok()?;
+                let end = start.checked_add(usize::try_from(s.len).ok()?)?;
+                self.components.get(start..end)
             })
-            .collect(),
-    };
-    let (mut previous, mut current) = (Vec::new(), Vec::new());
-    resolve(taxes, category, Date::MIN, &mut previous);
-    let mut segments = vec![segment(None, &previous)];
-    for day in changes {
-        resolve(taxes, category, day, &mut current);
-        if current != previous {
-            segments.push(segment(Some(day), &current));
-            std::mem::swap(&mut previous, &mut current);
-        }
+            .unwrap_or_default()
     }
-    segments
-}
-
-/// Components in force from `from` (`None`: since ever) until the next
-/// segment of the same timeline.
-#[derive(Debug, Clone)]
-struct Segment {
-    from: Option<Date>,
-    components: Box<[Component]>,
-}
-
-#[derive(Debug, Clone)]
-struct Period {
-    from: Option<Date>,
-    to: Option<Date>,
-    rate: Rate,
-    line: u32,
-}
-
-/// One tax name's periods, as written: the input to [`timeline`].
-#[derive(Debug, Clone)]
-struct TaxRates {
-    name: Box<str>,
-    any: Vec<Period>,
-    categories: Vec<(Box<str>, Vec<Period>)>,
-}
-
-/// A jurisdiction's regime and resolved timelines: one for each category
-/// that has rows of its own, and one for every other category.
-#[derive(Debug, Clone)]
-struct Entry {
-    regime: Regime,
-    any: Vec<Segment>,
-    categories: Vec<(Box<str>, Vec<Segment>)>,
 }
 
 /// A validated, indexed tax table.
@@ -261,6 +83,8 @@ struct Entry {
 pub struct RateTable {
     rows: Vec<RateRow>,
     index: FxHashMap<Jurisdiction, Entry>,
+    /// Every resolved component of every timeline; segments are ranges of it.
+    components: Vec<Component>,
     countries_with_regions: FxHashSet<Jurisdiction>,
 }
 
@@ -273,7 +97,7 @@ impl RateTable {
     /// source; two regimes for one jurisdiction; overlapping validity for one
     /// jurisdiction, tax and category. Nothing is half-loaded.
     pub fn from_csv(text: &str) -> Result<Self, Error> {
-        let rows = parse_rows(text)?;
+        let rows = parse_csv(text)?;
         Self::from_rows(rows)
     }
 
@@ -355,6 +179,10 @@ impl RateTable {
         }
 
         let mut index: FxHashMap<Jurisdiction, Entry> = FxHashMap::default();
+        let mut components = Vec::new();
+        // In a fixed order, so that component ids do not depend on hashing.
+        let mut periods_by_jurisdiction: Vec<_> = periods_by_jurisdiction.into_iter().collect();
+        periods_by_jurisdiction.sort_unstable_by_key(|(j, _)| *j);
         for (jurisdiction, mut taxes) in periods_by_jurisdiction {
             for tax in &mut taxes {
                 sort_and_check(&mut tax.any)?;
@@ -372,13 +200,13 @@ impl RateTable {
                 regime: regimes
                     .get(&jurisdiction)
                     .map_or(Regime::Exclusive, |(regime, _)| *regime),
-                any: timeline(jurisdiction, &taxes, None),
+                any: timeline(jurisdiction, &taxes, None, &mut components),
                 categories: categories
                     .iter()
                     .map(|c| {
                         (
                             Box::<str>::from(*c),
-                            timeline(jurisdiction, &taxes, Some(c)),
+                            timeline(jurisdiction, &taxes, Some(c), &mut components),
                         )
                     })
                     .collect(),
@@ -386,9 +214,11 @@ impl RateTable {
             index.insert(jurisdiction, entry);
         }
 
+        components.shrink_to_fit();
         Ok(RateTable {
             rows,
             index,
+            components,
             countries_with_regions,
         })
     }
@@ -413,6 +243,7 @@ impl RateTable {
                 return TaxLookup::Found(JurisdictionRates {
                     jurisdiction: location,
                     entry,
+                    components: &self.components,
                 });
             }
         } else if self.countries_with_regions.contains(&country) {
@@ -422,6 +253,7 @@ impl RateTable {
             Some(entry) => TaxLookup::Found(JurisdictionRates {
                 jurisdiction: country,
                 entry,
+                components: &self.components,
             }),
             None => TaxLookup::NoData,
         }
@@ -430,6 +262,11 @@ impl RateTable {
     /// True when some row of the table is for a region of `country`.
     pub fn has_regions(&self, country: Jurisdiction) -> bool {
         self.countries_with_regions.contains(&country.country())
+    }
+
+    /// Every component of every timeline, in id order.
+    pub fn components(&self) -> impl Iterator<Item = &Component> {
+        self.components.iter()
     }
 
     /// Every row, in file order.
@@ -462,211 +299,6 @@ fn sort_and_check(periods: &mut [Period]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-fn data_error(line: usize, reason: impl Into<String>) -> Error {
-    Error::TaxData {
-        line,
-        reason: reason.into(),
-    }
-}
-
-fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
-    // One record reused for every row, and fields trimmed as borrowed
-    // slices: the shipped table is parsed at every process start.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(text.len().clamp(64, 1 << 16))
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let mut rows = Vec::with_capacity(text.len() / 96);
-    let mut seen_header = false;
-    let mut lines = LineCounter::default();
-    loop {
-        let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e
-                .position()
-                .map_or(1, |p| LineCounter::default().line_at(text, p.byte()));
-            data_error(line, format!("not valid CSV: {e}"))
-        })?;
-        if !more {
-            break;
-        }
-        let line = record
-            .position()
-            .map_or(1, |p| lines.line_at(text, p.byte()));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if !seen_header {
-            seen_header = true;
-            if !record.iter().map(str::trim).eq(HEADER) {
-                return Err(data_error(
-                    line,
-                    format!("the header must be `{}`", HEADER.join(",")),
-                ));
-            }
-            continue;
-        }
-        rows.push(parse_row(&record, line)?);
-    }
-    if !seen_header {
-        return Err(data_error(1, "the file is empty: no header"));
-    }
-    Ok(rows)
-}
-
-/// Line numbers from byte offsets. The csv crate's own count is off with
-/// CRLF or CR line ends (a record's line is taken before the previous
-/// line's `\n` is read), and its offsets point before any line ends or
-/// blank lines it skips; so skip those, then count `\n`, `\r\n` and a lone
-/// `\r` as one line end each. Offsets only grow: each byte is read once.
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    /// 1-based line at `offset`, minus one.
-    ends: usize,
-    after_cr: bool,
-}
-
-impl LineCounter {
-    /// The 1-based line of the record that the csv reader says starts at `byte`.
-    fn line_at(&mut self, text: &str, byte: u64) -> usize {
-        let bytes = text.as_bytes();
-        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start = start.saturating_add(1);
-        }
-        let chunk = bytes.get(self.offset..start).unwrap_or_default();
-        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
-            let after_cr = match i.checked_sub(1) {
-                Some(before) => chunk.get(before) == Some(&b'\r'),
-                None => self.after_cr,
-            };
-            if chunk.get(i) == Some(&b'\r') || !after_cr {
-                self.ends = self.ends.saturating_add(1);
-            }
-        }
-        if let Some(last) = chunk.last() {
-            self.after_cr = *last == b'\r';
-        }
-        self.offset = self.offset.max(start);
-        self.ends.saturating_add(1)
-    }
-}
-
-fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> {
-    if record.len() != HEADER.len() {
-        return Err(data_error(
-            line,
-            format!("expected 8 columns, found {}", record.len()),
-        ));
-    }
-    let mut fields = record.iter().map(str::trim);
-    let mut next = || fields.next().unwrap_or_default();
-    let [
-        jurisdiction,
-        regime,
-        tax_name,
-        category,
-        rate,
-        from,
-        to,
-        source,
-    ] = [(); 8].map(|()| next());
-    let err = |column: &str, reason: String| data_error(line, format!("{column}: {reason}"));
-
-    let jurisdiction = Jurisdiction::parse(jurisdiction).ok_or_else(|| {
-        err(
-            "jurisdiction",
-            format!("unknown jurisdiction `{jurisdiction}` (want an ISO 3166 code such as `DE` or `US-CA`)"),
-        )
-    })?;
-    let regime = match regime {
-        "inclusive" => Regime::Inclusive,
-        "exclusive" => Regime::Exclusive,
-        other => {
-            return Err(err(
-                "regime",
-                format!("unknown regime `{other}` (want `inclusive` or `exclusive`)"),
-            ));
-        }
-    };
-    if tax_name.is_empty() {
-        return Err(err("tax_name", "is empty".into()));
-    }
-    if category.is_empty() {
-        return Err(err(
-            "category",
-            "is empty (use `*` for every category)".into(),
-        ));
-    }
-    let percent = Decimal::from_str(rate)
-        .map_err(|_| err("rate", format!("`{rate}` is not a decimal number")))?;
-    if percent.is_sign_negative() && !percent.is_zero() {
-        return Err(err("rate", format!("`{rate}` is negative")));
-    }
-    let rate = Rate::from_percent(percent).ok_or_else(|| {
-        err(
-            "rate",
-            format!(
-                "`{rate}` must be between 0 and 100 with at most {} decimals",
-                Rate::MAX_DECIMALS
-            ),
-        )
-    })?;
-    let valid_from = parse_date(from).map_err(|r| err("valid_from", r))?;
-    let valid_to = parse_date(to).map_err(|r| err("valid_to", r))?;
-    if let (Some(f), Some(t)) = (valid_from, valid_to)
-        && f >= t
-    {
-        return Err(err(
-            "valid_to",
-            format!("`{t}` is not after valid_from `{f}`"),
-        ));
-    }
-    if source.is_empty() {
-        return Err(err("source", "every row needs a source".into()));
-    }
-    Ok(RateRow {
-        line,
-        jurisdiction,
-        regime,
-        tax_name: tax_name.to_owned(),
-        category: category.to_owned(),
-        rate,
-        valid_from,
-        valid_to,
-        source: source.to_owned(),
-    })
-}
-
-/// Parses a `YYYY-MM-DD` date strictly; blank is `None` (open).
-pub(crate) fn parse_date(text: &str) -> Result<Option<Date>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    parse_strict_date(text)
-        .map(Some)
-        .ok_or_else(|| format!("`{text}` is not a date of the form YYYY-MM-DD"))
-}
-
-/// A `YYYY-MM-DD` date and nothing else.
-pub fn parse_strict_date(text: &str) -> Option<Date> {
-    let b = text.as_bytes();
-    let shape_ok = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if !shape_ok {
-        return None;
-    }
-    Date::from_str(text).ok()
 }
 
 #[cfg(test)]

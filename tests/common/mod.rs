@@ -86,7 +86,7 @@ pub fn merchant(json: &Value) -> Merchant {
 }
 
 pub fn date(text: &str) -> Date {
-    checkout_tax::parse_date(text).unwrap_or_else(|| panic!("bad date `{text}`"))
+    checkout_tax::parse_date(text).unwrap_or_else(|_| panic!("bad date `{text}`"))
 }
 
 /// Parses and quotes `request` at `at`; the quote as its JSON value (so the

@@ -1,8 +1,15 @@
-//! Readable tables for people, and the JSON form of `rates`.
+//! Presentation shared by the front ends: readable tables of a quote, a
+//! verification and the rates (the CLI's `--format table`), the rates
+//! listing as JSON (the CLI's `rates` and the service's `/v1/rates`), and
+//! amounts formatted in their currency ([`format_amount`]).
 
-use checkout_tax::money::format_amount;
-use checkout_tax::tax::RateRow;
-use checkout_tax::{Date, Quote, Verification};
+pub use crate::money::format_amount;
+
+use crate::jurisdiction::Jurisdiction;
+use crate::quote::Quote;
+use crate::tax::{RateRow, RateTable};
+use crate::verify::Verification;
+use jiff::civil::Date;
 use serde_json::{Value, json};
 
 /// Left-aligns text columns and right-aligns the others.
@@ -46,7 +53,9 @@ fn table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
     out
 }
 
-pub(crate) fn quote_table(quote: &Quote<'_>, date: Date) -> String {
+/// A quote as a table for people: one row per line, then the totals and
+/// the tax status.
+pub fn quote_table(quote: &Quote<'_>, date: Date) -> String {
     let money = |v: i64| match quote.currency {
         Some(c) => format_amount(v, c),
         None => v.to_string(),
@@ -63,8 +72,8 @@ pub(crate) fn quote_table(quote: &Quote<'_>, date: Date) -> String {
                 .collect();
             vec![
                 i.to_string(),
-                l.price_id.unwrap_or("(ad hoc)").to_owned(),
-                l.tax_category.to_owned(),
+                l.price_id.as_deref().unwrap_or("(ad hoc)").to_owned(),
+                l.tax_category.to_string(),
                 l.quantity.to_string(),
                 money(l.amount_subtotal),
                 money(l.amount_tax),
@@ -95,7 +104,32 @@ pub(crate) fn quote_table(quote: &Quote<'_>, date: Date) -> String {
     out
 }
 
-pub(crate) fn verify_table(report: &Verification) -> String {
+/// A verification report as a table: the kind of mismatch, the engine's
+/// refusal if any, then field, expected and actual.
+pub fn verify_report_table(report: &crate::verify::Report<'_>) -> String {
+    let mut out = String::new();
+    if let Some(e) = &report.error {
+        out.push_str(&format!("engine refused: {} ({e})\n", e.code()));
+    }
+    if report.matched {
+        out.push_str(if report.error.is_some() {
+            "match: the service refused with the same code\n"
+        } else {
+            "match: currency and amounts agree\n"
+        });
+        return out;
+    }
+    if let Some(kind) = report.kind {
+        out.push_str(&format!("mismatch kind: {kind}\n"));
+    }
+    out.push_str(&verify_table(&Verification {
+        mismatches: report.mismatches.clone(),
+    }));
+    out
+}
+
+/// A verification as a table of field, expected and actual.
+pub fn verify_table(report: &Verification) -> String {
     if report.is_match() {
         return "match: currency and amounts agree\n".to_owned();
     }
@@ -121,7 +155,8 @@ pub(crate) fn verify_table(report: &Verification) -> String {
     )
 }
 
-pub(crate) fn rates_json(rows: &[&RateRow], date: Date) -> Value {
+/// The rows as `rates --format json` prints them: `{"at", "rates": [...]}`.
+pub fn rates_json(rows: &[&RateRow], date: Date) -> Value {
     json!({
         "at": date.to_string(),
         "rates": rows.iter().map(|r| json!({
@@ -137,7 +172,8 @@ pub(crate) fn rates_json(rows: &[&RateRow], date: Date) -> Value {
     })
 }
 
-pub(crate) fn rates_table(rows: &[&RateRow], date: Date) -> String {
+/// The rows as a table for people.
+pub fn rates_table(rows: &[&RateRow], date: Date) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -169,4 +205,18 @@ pub(crate) fn rates_table(rows: &[&RateRow], date: Date) -> String {
             &[false, false, false, false, true, false, false],
         )
     )
+}
+
+/// The rows of `table` in force on `date` for `wanted` jurisdictions (all
+/// when empty; a country also selects its regions), in file order.
+pub fn rates_at<'t>(table: &'t RateTable, date: Date, wanted: &[Jurisdiction]) -> Vec<&'t RateRow> {
+    table
+        .rows_at(date)
+        .filter(|r| {
+            wanted.is_empty()
+                || wanted.iter().any(|w| {
+                    *w == r.jurisdiction || (!w.is_region() && r.jurisdiction.country() == *w)
+                })
+        })
+        .collect()
 }

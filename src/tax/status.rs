@@ -1,0 +1,62 @@
+//! The tax status decision: from the buyer's location, the merchant's
+//! registrations and the table, whether tax is calculated and with which
+//! jurisdiction's rates. A pure function, so that new reasons not to tax
+//! (reverse charge, exemptions) have one place to go.
+
+use super::Regime;
+use super::table::{JurisdictionRates, RateTable, TaxLookup};
+use crate::jurisdiction::Jurisdiction;
+use crate::merchant::{Collection, Merchant};
+use crate::quote::TaxStatus;
+
+/// What the decision says: the status, the rates to use (only when
+/// `calculated`) and the jurisdiction to report.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TaxDecision<'t> {
+    pub(crate) status: TaxStatus,
+    pub(crate) rates: Option<JurisdictionRates<'t>>,
+    /// The jurisdiction whose rates are used, else the buyer's.
+    pub(crate) jurisdiction: Option<Jurisdiction>,
+}
+
+impl TaxDecision<'_> {
+    /// The regime of the rates used; exclusive (nothing inside the price)
+    /// when no rates are used.
+    pub(crate) fn regime(&self) -> Regime {
+        self.rates.map_or(Regime::Exclusive, |r| r.regime())
+    }
+}
+
+/// Decides the tax status of a session with a buyer at `location` (`None`
+/// when no country was given).
+pub(crate) fn decide<'t>(
+    location: Option<Jurisdiction>,
+    merchant: &Merchant,
+    table: &'t RateTable,
+) -> TaxDecision<'t> {
+    let without = |status| TaxDecision {
+        status,
+        rates: None,
+        jurisdiction: location,
+    };
+    if merchant.registered_nowhere() {
+        return without(TaxStatus::NotCollecting);
+    }
+    let Some(location) = location else {
+        return without(TaxStatus::RequiresLocation);
+    };
+    match merchant.collection_in(location) {
+        Collection::Collects => {}
+        Collection::NotRegistered => return without(TaxStatus::NotCollecting),
+        Collection::NeedsRegion => return without(TaxStatus::RequiresLocation),
+    }
+    match table.lookup(location) {
+        TaxLookup::Found(rates) => TaxDecision {
+            status: TaxStatus::Calculated,
+            rates: Some(rates),
+            jurisdiction: Some(rates.jurisdiction()),
+        },
+        TaxLookup::NeedsRegion => without(TaxStatus::RequiresLocation),
+        TaxLookup::NoData => without(TaxStatus::NoTaxData),
+    }
+}
