@@ -31,7 +31,8 @@ pub(crate) struct PricedLine<'a> {
     pub(crate) description: Option<&'a str>,
     /// unit_amount x quantity, checked.
     pub(crate) base: i64,
-    /// The catalog price's index, for its pre-rendered output head.
+    /// The catalog price's index when the line shows that price with its
+    /// own product (the case a pre-rendered output head is made for).
     pub(crate) catalog_index: Option<usize>,
 }
 
@@ -334,7 +335,11 @@ fn resolve_line<'a>(
         recurring: price.recurring.as_ref(),
         category: product.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
         price_id: Some(price.id.as_str()),
-        catalog_index: Some(catalog_index),
+        // A line through `product_id` whose default price belongs to
+        // another product shows that other product: not the price's head.
+        catalog_index: product_id
+            .is_none_or(|p| catalog.product_of(entry).is_some_and(|own| own.id == p.id))
+            .then_some(catalog_index),
         product_id: product.map(|p| p.id.as_str()),
         source,
     })

@@ -143,6 +143,8 @@ json_object! {
         hidden {
             /// The head rendered for the component.
             head: Cached<'a, TaxHead>,
+            /// The component's id in its table.
+            component: u32,
         }
     }
 }
@@ -248,14 +250,16 @@ impl<'a> QuoteLine<'a> {
 }
 
 impl<'a> TaxAmount<'a> {
-    /// A component's head fields (amount left at zero).
-    pub(crate) fn head_of(component: &'a Component) -> Self {
+    /// A component with its amount (the tax stage's output); its head is
+    /// attached when the quote is assembled.
+    pub(crate) fn of(component: &'a Component, amount: i64) -> Self {
         TaxAmount {
             name: Cow::Borrowed(&component.name),
             jurisdiction: component.jurisdiction,
             rate: component.rate,
-            amount: 0,
+            amount,
             head: Cached(None),
+            component: component.id,
         }
     }
 
@@ -267,6 +271,7 @@ impl<'a> TaxAmount<'a> {
             rate: self.rate,
             amount: self.amount,
             head: Cached(None),
+            component: self.component,
         }
     }
 }
@@ -337,20 +342,25 @@ fn quote_line<'a>(
     taxed: TaxedLine<'a>,
     heads: &'a impl HeadSource,
 ) -> QuoteLine<'a> {
-    let taxes = taxed
-        .components
-        .iter()
-        .zip(&taxed.amounts)
-        .map(|(c, amount)| TaxAmount {
-            amount: *amount,
-            head: Cached(heads.tax_head(c.id)),
-            ..TaxAmount::head_of(c)
-        })
-        .collect();
+    let mut taxes = taxed.taxes;
+    for tax in &mut taxes {
+        if let Some(head) = heads.tax_head(tax.component) {
+            // The same text as the component's, borrowed from the head so
+            // that the writer's check is a pointer comparison.
+            tax.name = head.name();
+            tax.head = Cached(Some(head));
+        }
+    }
+    let head = line.catalog_index.and_then(|i| heads.line_head(i));
+    let source = head.map(LineHead::line);
+    let text = |own: Option<&'a str>, cached: Option<&'a Option<Cow<'static, str>>>| match cached {
+        Some(c) => c.as_deref().map(Cow::Borrowed),
+        None => own.map(Cow::Borrowed),
+    };
     QuoteLine {
-        price_id: line.price_id.map(Cow::Borrowed),
-        product_id: line.product_id.map(Cow::Borrowed),
-        tax_category: Cow::Borrowed(line.tax_category),
+        price_id: text(line.price_id, source.map(|s| &s.price_id)),
+        product_id: text(line.product_id, source.map(|s| &s.product_id)),
+        tax_category: Cow::Borrowed(source.map_or(line.tax_category, |s| &s.tax_category)),
         unit_amount: line.unit_amount,
         description: line.description.map(Cow::Borrowed),
         quantity: line.quantity,
@@ -358,7 +368,7 @@ fn quote_line<'a>(
         amount_tax: taxed.tax,
         amount_total: taxed.total,
         taxes,
-        head: Cached(line.catalog_index.and_then(|i| heads.line_head(i))),
+        head: Cached(head),
     }
 }
 

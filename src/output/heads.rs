@@ -19,6 +19,11 @@ pub(crate) struct LineHead {
 }
 
 impl LineHead {
+    /// The line the head was rendered from.
+    pub(crate) fn line(&self) -> &QuoteLine<'static> {
+        &self.line
+    }
+
     /// The head, if `line`'s head fields are the ones it was rendered from.
     pub(crate) fn for_line(&self, line: &QuoteLine<'_>) -> Option<&[u8]> {
         let same = same_opt(&line.price_id, &self.line.price_id)
@@ -37,6 +42,11 @@ pub(crate) struct TaxHead {
 }
 
 impl TaxHead {
+    /// The component's name, as the head was rendered from it.
+    pub(crate) fn name(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.tax.name)
+    }
+
     /// The head, if `tax`'s head fields are the ones it was rendered from.
     pub(crate) fn for_tax(&self, tax: &TaxAmount<'_>) -> Option<&[u8]> {
         let same = same(&tax.name, &self.tax.name)
@@ -111,7 +121,7 @@ impl Heads {
         table
             .components()
             .map(|c: &Component| {
-                let tax = TaxAmount::head_of(c).into_owned();
+                let tax = TaxAmount::of(c, 0).into_owned();
                 let mut json = Vec::new();
                 tax.write_head(&mut json);
                 TaxHead {

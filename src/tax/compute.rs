@@ -8,6 +8,7 @@ use super::timeline::Component;
 use super::{Rate, Regime};
 use crate::error::{Error, ErrorCode};
 use crate::pricing::PricedLine;
+use crate::quote::TaxAmount;
 use crate::rounding::{RoundingLevel, RoundingMode, allocate, round_ratio};
 use jiff::civil::Date;
 use smallvec::SmallVec;
@@ -16,12 +17,11 @@ use smallvec::SmallVec;
 /// are checked into int64.
 pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
 
-/// A line's tax: its components, the amount of each, their sum and the
-/// line's total, all checked into int64.
+/// A line's tax: each component with its amount, their sum and the line's
+/// total, all checked into int64.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TaxedLine<'t> {
-    pub(crate) components: &'t [Component],
-    pub(crate) amounts: SmallVec<[i64; 4]>,
+    pub(crate) taxes: SmallVec<[TaxAmount<'t>; 2]>,
     pub(crate) tax: i64,
     /// base + tax (exclusive) or base (inclusive).
     pub(crate) total: i64,
@@ -42,26 +42,25 @@ pub(crate) fn tax_lines<'t>(
     mode: RoundingMode,
 ) -> Result<Vec<TaxedLine<'t>>, Error> {
     let regime = decision.regime();
+    let mut taxed = Vec::with_capacity(lines.len());
     let Some(rates) = decision.rates else {
-        return lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| checked_line(i, line.base, &[], &[], regime))
-            .collect();
+        for (i, line) in lines.iter().enumerate() {
+            taxed.push(checked_line(i, line.base, &[], &[], regime)?);
+        }
+        return Ok(taxed);
     };
     let overflow = || too_large("line_items", "a tax amount overflowed");
     match level {
         // Each line on its own, allocating nothing per line.
-        RoundingLevel::Line => lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| {
+        RoundingLevel::Line => {
+            for (i, line) in lines.iter().enumerate() {
                 let components = rates.components(line.tax_category, date);
                 let exact = line_amounts(base_of(line.base), components, regime, mode)
                     .ok_or_else(overflow)?;
-                checked_line(i, line.base, components, &exact, regime)
-            })
-            .collect(),
+                taxed.push(checked_line(i, line.base, components, &exact, regime)?);
+            }
+            Ok(taxed)
+        }
         // Every line's components are needed before any line's tax.
         RoundingLevel::Document => {
             let components: Vec<&'t [Component]> = lines
@@ -74,15 +73,12 @@ pub(crate) fn tax_lines<'t>(
             if amounts.len() != lines.len() {
                 return Err(Error::internal("tax amounts for another number of lines"));
             }
-            lines
-                .iter()
-                .zip(components)
-                .zip(amounts)
-                .enumerate()
-                .map(|(i, ((line, components), exact))| {
-                    checked_line(i, line.base, components, &exact, regime)
-                })
-                .collect()
+            for (i, ((line, components), exact)) in
+                lines.iter().zip(components).zip(amounts).enumerate()
+            {
+                taxed.push(checked_line(i, line.base, components, &exact, regime)?);
+            }
+            Ok(taxed)
         }
     }
 }
@@ -100,23 +96,18 @@ fn checked_line<'t>(
             "tax amounts for another number of components",
         ));
     }
-    let mut amounts = SmallVec::with_capacity(exact.len());
+    let mut taxes = SmallVec::with_capacity(exact.len());
     let mut tax: i64 = 0;
-    for amount in exact {
+    for (component, amount) in components.iter().zip(exact) {
         let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
         tax = tax.checked_add(amount).ok_or_else(|| line_too_large(i))?;
-        amounts.push(amount);
+        taxes.push(TaxAmount::of(component, amount));
     }
     let total = match regime {
         Regime::Exclusive => base.checked_add(tax).ok_or_else(|| line_too_large(i))?,
         Regime::Inclusive => base,
     };
-    Ok(TaxedLine {
-        components,
-        amounts,
-        tax,
-        total,
-    })
+    Ok(TaxedLine { taxes, tax, total })
 }
 
 /// Bases are never negative (prices and ad hoc amounts are checked).
