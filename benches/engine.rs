@@ -78,7 +78,9 @@ fn quote(c: &mut Criterion) {
          IN,inclusive,SGST,*,9,,,https://cbic-gst.gov.in/\n",
     )
     .unwrap();
-    let inclusive = engine.with_catalog(Catalog::from_json(&workload::catalog_json()).unwrap());
+    let inclusive = engine
+        .with_catalog(Catalog::from_json(&workload::catalog_json()).unwrap())
+        .unwrap();
     let inclusive = Engine::builder()
         .catalog(inclusive.catalog().clone())
         .tax_table(table)

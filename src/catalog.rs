@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::money::{Currency, parse_currency};
 use crate::names::named_enum;
+use crate::tax::RateTable;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,39 @@ pub struct Product {
     /// Inactive products cannot be sold.
     #[serde(default = "default_true")]
     pub active: bool,
+}
+
+impl Product {
+    /// An active product of category `general`, without a name or a default
+    /// price.
+    pub fn new(id: impl Into<String>) -> Self {
+        Product {
+            id: id.into(),
+            name: None,
+            tax_category: default_category(),
+            default_price: None,
+            active: true,
+        }
+    }
+}
+
+impl Price {
+    /// An active one-time price of `product`.
+    pub fn new(
+        id: impl Into<String>,
+        product: impl Into<String>,
+        currency: impl Into<String>,
+        unit_amount: i64,
+    ) -> Self {
+        Price {
+            id: id.into(),
+            product: Some(product.into()),
+            currency: currency.into(),
+            unit_amount,
+            recurring: None,
+            active: true,
+        }
+    }
 }
 
 /// A price of a product: an amount in a currency, one-time or recurring.
@@ -128,10 +162,16 @@ pub(crate) struct CatalogPrice {
 }
 
 impl Catalog {
-    /// Indexes products and prices.
+    /// Checks the catalog as a whole and indexes it. Every price must have
+    /// an ISO 4217 currency with a minor unit, a `unit_amount` >= 0, a
+    /// `product` that is in the catalog (when given) and an
+    /// `interval_count` >= 1 (when recurring); every product's
+    /// `default_price` (when given) must be a price of that product; ids are
+    /// unique. Tax categories are checked against the tax table when the
+    /// engine is built.
     ///
     /// # Errors
-    /// [`Error::Config`] when two products or two prices share an id.
+    /// [`Error::Catalog`] naming the first bad entry (`prices[3].currency`).
     pub fn new(products: Vec<Product>, prices: Vec<Price>) -> Result<Self, Error> {
         let mut product_index = FxHashMap::default();
         for (i, p) in products.iter().enumerate() {
@@ -139,7 +179,10 @@ impl Catalog {
                 .insert(p.id.clone().into_boxed_str(), i)
                 .is_some()
             {
-                return Err(config(format!("duplicate product id `{}`", p.id)));
+                return Err(catalog_error(
+                    format!("products[{i}].id"),
+                    format!("duplicate product id `{}`", p.id),
+                ));
             }
         }
         let mut price_index = FxHashMap::default();
@@ -148,36 +191,128 @@ impl Catalog {
                 .insert(p.id.clone().into_boxed_str(), i)
                 .is_some()
             {
-                return Err(config(format!("duplicate price id `{}`", p.id)));
+                return Err(catalog_error(
+                    format!("prices[{i}].id"),
+                    format!("duplicate price id `{}`", p.id),
+                ));
             }
         }
-        let prices = prices
-            .into_iter()
-            .map(|price| CatalogPrice {
-                currency: parse_currency(&price.currency),
-                product: price
-                    .product
-                    .as_deref()
-                    .map(|id| product_index.get(id).copied()),
+        let mut entries = Vec::with_capacity(prices.len());
+        for (i, price) in prices.into_iter().enumerate() {
+            let currency = parse_currency(&price.currency).ok_or_else(|| {
+                catalog_error(
+                    format!("prices[{i}].currency"),
+                    format!(
+                        "`{}` is not an ISO 4217 currency with a minor unit",
+                        price.currency
+                    ),
+                )
+            })?;
+            if price.unit_amount < 0 {
+                return Err(catalog_error(
+                    format!("prices[{i}].unit_amount"),
+                    format!("`{}` is negative", price.unit_amount),
+                ));
+            }
+            if let Some(r) = &price.recurring
+                && r.interval_count == 0
+            {
+                return Err(catalog_error(
+                    format!("prices[{i}].recurring.interval_count"),
+                    "must be at least 1",
+                ));
+            }
+            let product = match price.product.as_deref() {
+                None => None,
+                Some(id) => Some(product_index.get(id).copied().ok_or_else(|| {
+                    catalog_error(
+                        format!("prices[{i}].product"),
+                        format!("product `{id}` is not in the catalog"),
+                    )
+                })?),
+            };
+            entries.push(CatalogPrice {
+                currency: Some(currency),
+                product: product.map(Some),
                 price,
-            })
-            .collect();
+            });
+        }
+        for (j, product) in products.iter().enumerate() {
+            let Some(default) = product.default_price.as_deref() else {
+                continue;
+            };
+            let own = price_index
+                .get(default)
+                .and_then(|i| entries.get(*i))
+                .is_some_and(|e: &CatalogPrice| e.price.product.as_deref() == Some(&*product.id));
+            if !own {
+                return Err(catalog_error(
+                    format!("products[{j}].default_price"),
+                    format!(
+                        "`{default}` is not a price of product `{}` in the catalog",
+                        product.id
+                    ),
+                ));
+            }
+        }
         Ok(Catalog {
             products,
-            prices,
+            prices: entries,
             product_index,
             price_index,
         })
     }
 
-    /// Parses the catalog file's JSON (`{"products": [...], "prices": [...]}`).
+    /// Parses the catalog file's JSON (`{"products": [...], "prices": [...]}`)
+    /// and checks it as [`Catalog::new`] does.
     ///
     /// # Errors
-    /// [`Error::Config`] for malformed JSON or duplicate ids.
+    /// [`Error::Catalog`] naming the offending entry, for malformed JSON, a
+    /// value of the wrong type (`prices[0].unit_amount` given as `9.99`), or
+    /// any check of [`Catalog::new`].
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let file: CatalogFile =
-            serde_json::from_str(text).map_err(|e| config(format!("not a valid catalog: {e}")))?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let file: CatalogFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let param = if path == "." { String::new() } else { path };
+            catalog_error(param, format!("not a valid catalog: {}", e.inner()))
+        })?;
+        de.end()
+            .map_err(|e| catalog_error("", format!("not a valid catalog: {e}")))?;
         Self::new(file.products, file.prices)
+    }
+
+    /// Checks every product's `tax_category` against the categories a tax
+    /// table knows: `general`, the embedded table's, and `table`'s own.
+    ///
+    /// # Errors
+    /// [`Error::Catalog`] at `products[i].tax_category` for an unknown one
+    /// (a typo such as `saas` would otherwise be taxed at the `*` rate).
+    pub fn check_categories(&self, table: &RateTable) -> Result<(), Error> {
+        let embedded = RateTable::embedded().ok();
+        for (i, product) in self.products.iter().enumerate() {
+            let category = product.tax_category.as_str();
+            let known = category == DEFAULT_CATEGORY
+                || table.names_category(category)
+                || embedded.is_some_and(|t| t.names_category(category));
+            if !known {
+                let mut names: Vec<&str> = vec![DEFAULT_CATEGORY];
+                names.extend(table.categories());
+                if let Some(t) = embedded {
+                    names.extend(t.categories());
+                }
+                names.sort_unstable();
+                names.dedup();
+                return Err(catalog_error(
+                    format!("products[{i}].tax_category"),
+                    format!(
+                        "unknown tax category `{category}` (known: {}; a table of your own can add one by giving it rows)",
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The product with this id.
@@ -221,9 +356,9 @@ impl Catalog {
     }
 }
 
-fn config(reason: String) -> Error {
-    Error::Config {
-        what: "catalog",
-        reason,
+fn catalog_error(param: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::Catalog {
+        param: param.into(),
+        reason: reason.into(),
     }
 }

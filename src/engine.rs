@@ -3,10 +3,10 @@
 //! request -> priced lines -> tax status -> taxed lines -> the quote.
 
 use crate::catalog::Catalog;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::merchant::Merchant;
 use crate::output::heads::{Heads, LineHead, TaxHead};
-use crate::quote::{HeadSource, Quote, assemble};
+use crate::quote::{HeadSource, Quote, QuoteContext, assemble};
 use crate::request::SessionRequest;
 use crate::tax::RateTable;
 use crate::tax::compute::tax_lines;
@@ -90,14 +90,16 @@ impl EngineBuilder {
     /// The engine.
     ///
     /// # Errors
-    /// Only if no table was given and the embedded one failed to parse,
-    /// which the crate's data test rules out.
+    /// [`Error::Catalog`] for a product whose `tax_category` neither the
+    /// table nor the embedded one knows; and, if no table was given, the
+    /// embedded one's parse error, which the crate's data test rules out.
     pub fn build(self) -> Result<Engine, Error> {
         let table = match self.table {
             Some(t) => TableRef::Owned(t),
             None => TableRef::Embedded(RateTable::embedded()?),
         };
         let catalog = self.catalog.unwrap_or_default();
+        catalog.check_categories(table.get())?;
         let embedded = matches!(table, TableRef::Embedded(_));
         let heads = Arc::new(Heads::new(&catalog, table.get(), embedded));
         Ok(Engine {
@@ -116,13 +118,17 @@ impl Engine {
     }
 
     /// The same engine with another catalog; the table is shared, not rebuilt.
-    pub fn with_catalog(&self, catalog: impl Into<Arc<Catalog>>) -> Engine {
+    ///
+    /// # Errors
+    /// As [`EngineBuilder::build`], for the catalog's tax categories.
+    pub fn with_catalog(&self, catalog: impl Into<Arc<Catalog>>) -> Result<Engine, Error> {
         let catalog = catalog.into();
-        Engine {
+        catalog.check_categories(self.table.get())?;
+        Ok(Engine {
             heads: Arc::new(self.heads.with_catalog(&catalog)),
             catalog,
             ..self.clone()
-        }
+        })
     }
 
     /// The same engine with other merchant settings (a service's per-call
@@ -159,9 +165,11 @@ impl Engine {
         request: &'a SessionRequest<'_>,
         date: Date,
     ) -> Result<Quote<'a>, Error> {
+        let table = self.table.get();
+        check_covered(table, date)?;
         let location = validate::top_level(request)?;
         let priced = pricing::price_lines(request, &self.catalog, self.merchant.merchant_type)?;
-        let decision = decide(location, &self.merchant, self.table.get());
+        let decision = decide(location, &self.merchant, table, date);
         let taxed = tax_lines(
             &priced.lines,
             &decision,
@@ -169,7 +177,26 @@ impl Engine {
             self.merchant.rounding_level,
             self.merchant.rounding_mode,
         )?;
-        assemble(request, priced, &decision, taxed, &*self.heads)
+        let context = QuoteContext {
+            date,
+            data_version: table.version(),
+        };
+        assemble(request, priced, &decision, taxed, &context, &*self.heads)
+    }
+}
+
+/// Refuses a date before the first one the table covers.
+///
+/// # Errors
+/// `date_not_covered` (param `at`), naming both dates.
+pub(crate) fn check_covered(table: &RateTable, date: Date) -> Result<(), Error> {
+    match table.covered_from() {
+        Some(first) if date < first => Err(Error::new(
+            ErrorCode::DateNotCovered,
+            "at",
+            format!("the tax data covers dates from {first}; {date} is earlier"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -197,7 +224,7 @@ mod tests {
     #[test]
     fn swapping_the_catalog_keeps_the_table() {
         let engine = Engine::builder().build().unwrap();
-        let other = engine.with_catalog(Catalog::default());
+        let other = engine.with_catalog(Catalog::default()).unwrap();
         assert!(std::ptr::eq(engine.tax_table(), other.tax_table()));
     }
 }

@@ -50,6 +50,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The merchant's catalog is malformed: a configuration error, never a
+    /// buyer's (CLI exit 2).
+    #[error("catalog: `{param}`: {reason}")]
+    Catalog {
+        /// The offending entry, such as `prices[3].currency`.
+        param: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A broken internal invariant: a bug in the engine, never the input's
     /// fault, reported instead of a wrong answer.
     #[error("internal error: {reason}")]
@@ -108,6 +117,7 @@ impl Error {
             Error::Request { code, .. } => *code,
             Error::TaxData { .. } => ErrorCode::InvalidTaxData,
             Error::Config { .. } => ErrorCode::InvalidConfiguration,
+            Error::Catalog { .. } => ErrorCode::InvalidCatalog,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -116,6 +126,7 @@ impl Error {
     pub fn param(&self) -> Option<&str> {
         match self {
             Error::Request { param, .. } => param.as_deref(),
+            Error::Catalog { param, .. } => Some(param),
             Error::TaxData { .. } | Error::Config { .. } | Error::Internal { .. } => None,
         }
     }
@@ -226,10 +237,14 @@ error_codes! {
     LimitExceeded => "limit_exceeded",
     /// A date (`--at`, `?at=`) that is not `YYYY-MM-DD`.
     InvalidDate => "invalid_date",
+    /// A date before the first one the tax table covers.
+    DateNotCovered => "date_not_covered",
     /// The tax table is malformed (not a request error).
     InvalidTaxData => "invalid_tax_data",
     /// The catalog or merchant description is malformed (not a request error).
     InvalidConfiguration => "invalid_configuration",
+    /// The catalog is malformed (not a request error): param names the entry.
+    InvalidCatalog => "invalid_catalog",
     /// A broken internal invariant: a bug, never the request's fault.
     Internal => "internal",
 }

@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("../docs/library.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Library code never panics on input: no unwrap, expect, panic or unchecked
@@ -48,5 +48,10 @@ pub use names::UnknownName;
 pub use quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
 pub use request::{LineItem, Mode, Presentation, SessionRequest};
 pub use rounding::{RoundingLevel, RoundingMode};
-pub use tax::{Rate, RateTable, Regime};
+pub use tax::{Rate, RateTable, Regime, TaxabilityReason};
 pub use verify::{Mismatch, MismatchKind, Report, Verification};
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

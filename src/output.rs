@@ -1,11 +1,11 @@
 //! The output seam: everything that knows how an answer looks as JSON.
 //!
-//! Each output object is declared once with [`json_object!`], which lists
+//! Each output object is declared once with `json_object!`, which lists
 //! its fields in their public order and generates from that one list the
 //! struct, its serde `Serialize` and a direct writer ([`JsonValue`]) that
 //! produces the same bytes as `serde_json::to_writer` several times faster
 //! (a test holds them byte-equal on every path). The writer may copy a
-//! pre-rendered prefix of an object ([`heads`]) instead of formatting it,
+//! pre-rendered prefix of an object (`heads`) instead of formatting it,
 //! but only after checking that the prefix was rendered from exactly the
 //! object's current field values, so the JSON is always a function of the
 //! fields.
@@ -216,8 +216,37 @@ impl JsonValue for crate::tax::Rate {
 
 impl JsonValue for jiff::civil::Date {
     fn write_json(&self, out: &mut Vec<u8>) {
-        // `YYYY-MM-DD` for the years a tax table can name.
-        let _ = serde_json::to_writer(&mut *out, &self.to_string());
+        // `"YYYY-MM-DD"` without formatting machinery for years 0..=9999
+        // (every year a tax table names); jiff's own form otherwise.
+        let (year, month, day) = (self.year(), self.month(), self.day());
+        match u16::try_from(year) {
+            Ok(y) if y <= 9999 => {
+                let digit = |d: u16| b'0'.saturating_add(u8::try_from(d % 10).unwrap_or(0));
+                let two = |v: i8| {
+                    let v = u16::try_from(v).unwrap_or(0);
+                    [digit(v / 10), digit(v)]
+                };
+                let [m1, m2] = two(month);
+                let [d1, d2] = two(day);
+                out.extend_from_slice(&[
+                    b'"',
+                    digit(y / 1000),
+                    digit(y / 100),
+                    digit(y / 10),
+                    digit(y),
+                    b'-',
+                    m1,
+                    m2,
+                    b'-',
+                    d1,
+                    d2,
+                    b'"',
+                ]);
+            }
+            _ => {
+                let _ = serde_json::to_writer(&mut *out, self);
+            }
+        }
     }
 }
 

@@ -186,6 +186,7 @@ pub fn rates_table(rows: &[&RateRow], date: Date) -> String {
                 r.valid_from
                     .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 r.valid_to.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.source.clone(),
             ]
         })
         .collect();
@@ -199,10 +200,11 @@ pub fn rates_table(rows: &[&RateRow], date: Date) -> String {
                 "category",
                 "rate",
                 "from",
-                "to"
+                "until (exclusive)",
+                "source"
             ],
             &cells,
-            &[false, false, false, false, true, false, false],
+            &[false, false, false, false, true, false, false, false],
         )
     )
 }

@@ -13,7 +13,9 @@ use crate::pricing::{PricedLine, PricedSession};
 use crate::request::{Mode, SessionRequest};
 use crate::tax::compute::TaxedLine;
 use crate::tax::status::TaxDecision;
+use crate::tax::timeline::TaxabilityReason;
 use crate::tax::{Component, Rate, Regime};
+use jiff::civil::Date;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 
@@ -80,6 +82,10 @@ json_object! {
             pub tax_jurisdiction: Option<Jurisdiction>,
             /// The regime of the rates used.
             pub tax_regime: Option<Regime>,
+            /// The date the rates were looked up for.
+            pub tax_date: Date,
+            /// The tax table's version ([`crate::RateTable::version`]).
+            pub tax_data_version: Cow<'a, str>,
             /// Echoed from the request.
             pub client_reference_id: Option<Cow<'a, str>>,
             /// One entry per request line, in order.
@@ -116,6 +122,10 @@ json_object! {
             pub amount_total: i64,
             /// The tax components, in the order of their rows in the data.
             pub taxes: SmallVec<[TaxAmount<'a>; 2]>,
+            /// Why the line has no components, when tax was not calculated
+            /// (`not_collecting`, `requires_location`, `no_tax_data`); `null`
+            /// when its components explain its tax.
+            pub taxability_reason: Option<TaxabilityReason>,
         }
         hidden {
             /// The head rendered for the line's catalog price.
@@ -139,6 +149,11 @@ json_object! {
         tail {
             /// The amount in minor units.
             pub amount: i64,
+            /// What the rate was applied to: the line's base (exclusive), or
+            /// its base minus the tax included in it (inclusive).
+            pub taxable_amount: i64,
+            /// Standard, reduced or zero rated.
+            pub taxability_reason: TaxabilityReason,
         }
         hidden {
             /// The head rendered for the component.
@@ -201,6 +216,8 @@ impl Quote<'_> {
             tax_status: self.tax_status,
             tax_jurisdiction: self.tax_jurisdiction,
             tax_regime: self.tax_regime,
+            tax_date: self.tax_date,
+            tax_data_version: Cow::Owned(self.tax_data_version.into_owned()),
             client_reference_id: owned_opt(self.client_reference_id),
             line_items: self
                 .line_items
@@ -227,6 +244,7 @@ impl<'a> QuoteLine<'a> {
             amount_tax: 0,
             amount_total: 0,
             taxes: SmallVec::new(),
+            taxability_reason: None,
             head: Cached(None),
         }
     }
@@ -244,6 +262,7 @@ impl<'a> QuoteLine<'a> {
             amount_tax: self.amount_tax,
             amount_total: self.amount_total,
             taxes: self.taxes.into_iter().map(TaxAmount::into_owned).collect(),
+            taxability_reason: self.taxability_reason,
             head: Cached(None),
         }
     }
@@ -252,12 +271,14 @@ impl<'a> QuoteLine<'a> {
 impl<'a> TaxAmount<'a> {
     /// A component with its amount (the tax stage's output); its head is
     /// attached when the quote is assembled.
-    pub(crate) fn of(component: &'a Component, amount: i64) -> Self {
+    pub(crate) fn of(component: &'a Component, amount: i64, taxable_amount: i64) -> Self {
         TaxAmount {
             name: Cow::Borrowed(&component.name),
             jurisdiction: component.jurisdiction,
             rate: component.rate,
             amount,
+            taxable_amount,
+            taxability_reason: component.reason,
             head: Cached(None),
             component: component.id,
         }
@@ -270,6 +291,8 @@ impl<'a> TaxAmount<'a> {
             jurisdiction: self.jurisdiction,
             rate: self.rate,
             amount: self.amount,
+            taxable_amount: self.taxable_amount,
+            taxability_reason: self.taxability_reason,
             head: Cached(None),
             component: self.component,
         }
@@ -289,6 +312,13 @@ pub(crate) trait HeadSource {
     fn tax_head(&self, id: u32) -> Option<&TaxHead>;
 }
 
+/// What a quote states about how it was computed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuoteContext<'a> {
+    pub(crate) date: Date,
+    pub(crate) data_version: &'a str,
+}
+
 /// The last stage: the quote from the priced lines, their taxes and the
 /// tax decision, with the session sums checked into int64.
 ///
@@ -300,6 +330,7 @@ pub(crate) fn assemble<'a>(
     priced: PricedSession<'a>,
     decision: &TaxDecision<'a>,
     taxed: Vec<TaxedLine<'a>>,
+    context: &QuoteContext<'a>,
     heads: &'a impl HeadSource,
 ) -> Result<Quote<'a>, Error> {
     if taxed.len() != priced.lines.len() {
@@ -314,7 +345,7 @@ pub(crate) fn assemble<'a>(
         amount_tax = amount_tax
             .checked_add(taxes.tax)
             .ok_or_else(|| session_too_large("tax"))?;
-        line_items.push(quote_line(line, taxes, heads));
+        line_items.push(quote_line(line, taxes, decision.reason(), heads));
     }
     let amount_total = match regime {
         Regime::Exclusive => priced
@@ -332,6 +363,8 @@ pub(crate) fn assemble<'a>(
         tax_status: decision.status,
         tax_jurisdiction: decision.jurisdiction,
         tax_regime: decision.rates.map(|r| r.regime()),
+        tax_date: context.date,
+        tax_data_version: Cow::Borrowed(context.data_version),
         client_reference_id: request.client_reference_id.as_deref().map(Cow::Borrowed),
         line_items,
     })
@@ -340,6 +373,7 @@ pub(crate) fn assemble<'a>(
 fn quote_line<'a>(
     line: PricedLine<'a>,
     taxed: TaxedLine<'a>,
+    reason: Option<TaxabilityReason>,
     heads: &'a impl HeadSource,
 ) -> QuoteLine<'a> {
     let mut taxes = taxed.taxes;
@@ -368,6 +402,7 @@ fn quote_line<'a>(
         amount_tax: taxed.tax,
         amount_total: taxed.total,
         taxes,
+        taxability_reason: reason,
         head: Cached(head),
     }
 }

@@ -171,6 +171,15 @@ impl<'a> SessionRequest<'a> {
     }
 }
 
+/// A request from any serde data format (a web framework's JSON extractor),
+/// through the same rules as [`SessionRequest::from_json`]; the typed error
+/// (code and path) becomes the format's error message.
+impl<'de> serde::Deserialize<'de> for SessionRequest<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        parse::deserialize(d)
+    }
+}
+
 impl<'a> LineItem<'a> {
     /// A line for `quantity` of a catalog price.
     pub fn price(price_id: impl Into<Cow<'a, str>>, quantity: i64) -> Self {

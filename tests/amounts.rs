@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Sums, direct, engine, line, merchant, mor, quoted, status, sums, tax, taxes};
+use common::{
+    Sums, direct, engine, line, merchant, mor, quoted, refused_value, status, sums, tax, taxes,
+};
 use serde_json::{Value, json};
 
 const AT: &str = "2025-06-01";
@@ -217,15 +219,16 @@ fn saudi_arabia_5_to_15_on_2020_07_01() {
 }
 
 #[test]
-fn before_any_row_is_in_force_nothing_is_charged() {
-    // FI's first row starts on 2013-01-01: on 2012-12-31 no component
-    // applies, so the tax is 0 while the status stays calculated.
+fn before_any_row_is_in_force_there_is_no_tax_data() {
+    // FI's first row starts on 2013-01-01: on 2012-12-31 no row is in
+    // force, which is no data (spec v2), not a calculated 0%.
     let q = quoted(
         &mor(),
         &buy("FI", None, json!([price("price_widget_eur", 1)])),
         "2012-12-31",
     );
-    assert_eq!(status(&q), "calculated");
+    assert_eq!(status(&q), "no_tax_data");
+    assert_eq!(q["line_items"][0]["taxability_reason"], "no_tax_data");
     assert_eq!(sums(&q), Sums::of("EUR", 1_000, 0, 1_000));
     assert_eq!(taxes(&q, 0), []);
 }
@@ -545,4 +548,150 @@ fn document_inclusive_split_ties_follow_the_group_first_line() {
     assert_eq!(taxes(&q, 0), [tax("CGST", "9", 77), tax("SGST", "9", 76)]);
     assert_eq!(taxes(&q, 1), [tax("SGST", "9", 76), tax("CGST", "9", 76)]);
     assert_eq!(sums(&q), Sums::of("INR", 2_000, 305, 2_000));
+}
+
+// --- Every amount explains itself; dates the data does not cover (spec v2) ---------
+
+fn embedded(merchant: checkout_tax::MerchantType) -> checkout_tax::Engine {
+    checkout_tax::Engine::builder()
+        .catalog(common::catalog())
+        .merchant(checkout_tax::Merchant::new(merchant))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn dates_before_the_embedded_table_are_refused() {
+    let engine = embedded(checkout_tax::MerchantType::MerchantOfRecord);
+    for (country, at) in [
+        ("FI", "2012-06-01"),
+        ("DE", "2020-08-01"),
+        ("DE", "2023-12-31"),
+    ] {
+        let (code, param) = refused_value(
+            &engine,
+            &buy(country, None, json!([price("price_widget_eur", 1)])),
+            at,
+        );
+        assert_eq!(
+            (code.as_str(), param.as_deref()),
+            ("date_not_covered", Some("at")),
+            "{country} {at}"
+        );
+    }
+    let q = quoted(
+        &engine,
+        &buy("DE", None, json!([price("price_widget_eur", 1)])),
+        "2024-01-01",
+    );
+    assert_eq!(status(&q), "calculated");
+}
+
+#[test]
+fn quotes_carry_their_date_version_taxable_amounts_and_reasons() {
+    let engine = embedded(checkout_tax::MerchantType::MerchantOfRecord);
+    // Quebec: GST 5 levied by Canada, QST 9.975 by Quebec, both on the base.
+    let q = quoted(
+        &engine,
+        &buy("CA", Some("QC"), json!([price("price_widget_cad", 1)])),
+        AT,
+    );
+    assert_eq!(q["tax_date"], AT);
+    let version = engine.tax_table().version().to_owned();
+    assert!(version.starts_with("xxh3:"), "{version}");
+    assert_eq!(q["tax_data_version"], version.as_str());
+    let taxes = &q["line_items"][0]["taxes"];
+    assert_eq!(taxes[0]["name"], "GST");
+    assert_eq!(taxes[0]["jurisdiction"], "CA");
+    assert_eq!(taxes[1]["name"], "QST");
+    assert_eq!(taxes[1]["jurisdiction"], "CA-QC");
+    for t in taxes.as_array().unwrap() {
+        assert_eq!(t["taxable_amount"], 2_000);
+        assert_eq!(t["taxability_reason"], "standard_rated");
+    }
+    assert_eq!(q["line_items"][0]["taxability_reason"], json!(null));
+    // Germany, inclusive: 1 000 contains 160 of VAT, so 840 is taxed.
+    let q = quoted(
+        &engine,
+        &buy(
+            "DE",
+            None,
+            json!([price("price_widget_eur", 1), price("price_ebook_eur", 1)]),
+        ),
+        AT,
+    );
+    assert_eq!(
+        q["line_items"][0]["taxes"][0]["taxable_amount"],
+        1_000 - 160
+    );
+    assert_eq!(
+        q["line_items"][0]["taxes"][0]["taxability_reason"],
+        "standard_rated"
+    );
+    // E-book 14.99 at 7%: 98.07 -> 98 inside, reduced rated.
+    assert_eq!(q["line_items"][1]["taxes"][0]["amount"], 98);
+    assert_eq!(q["line_items"][1]["taxes"][0]["taxable_amount"], 1_499 - 98);
+    assert_eq!(
+        q["line_items"][1]["taxes"][0]["taxability_reason"],
+        "reduced_rated"
+    );
+    // Hong Kong's explicit 0% row: zero rated, calculated.
+    let q = quoted(
+        &engine,
+        &buy("HK", None, json!([price("price_xxx", 1)])),
+        AT,
+    );
+    assert_eq!(status(&q), "calculated");
+    assert_eq!(
+        q["line_items"][0]["taxes"][0]["taxability_reason"],
+        "zero_rated"
+    );
+    // Texas SaaS at 80% of 6.25: a reduced rate of the category's own.
+    let q = quoted(
+        &engine,
+        &buy("US", Some("TX"), json!([price("price_course_usd", 1)])),
+        AT,
+    );
+    assert_eq!(q["line_items"][0]["taxes"][0]["rate"], "5");
+    assert_eq!(
+        q["line_items"][0]["taxes"][0]["taxability_reason"],
+        "reduced_rated"
+    );
+    // No location: the line says why it has no components.
+    let q = quoted(
+        &engine,
+        &buy("US", None, json!([price("price_xxx", 1)])),
+        AT,
+    );
+    assert_eq!(q["line_items"][0]["taxability_reason"], "requires_location");
+}
+
+#[test]
+fn a_table_can_state_its_first_covered_date() {
+    let csv = "# covered_from: 2020-01-01\n\
+               jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n\
+               FI,inclusive,VAT,*,24,,,https://vero.fi/\n\
+               FI,inclusive,VAT,ebooks,10,2021-01-01,,https://vero.fi/\n";
+    let engine = common::engine_with_table(
+        checkout_tax::Merchant::new(checkout_tax::MerchantType::MerchantOfRecord),
+        csv,
+    );
+    let request = buy("FI", None, json!([price("price_widget_eur", 1)]));
+    assert_eq!(
+        refused_value(&engine, &request, "2019-12-31").0,
+        "date_not_covered"
+    );
+    assert_eq!(
+        status(&quoted(&engine, &request, "2020-01-01")),
+        "calculated"
+    );
+    // Without the statement, a blank valid_from means "always".
+    let open = common::engine_with_table(
+        checkout_tax::Merchant::new(checkout_tax::MerchantType::MerchantOfRecord),
+        "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\nFI,inclusive,VAT,*,24,,,https://vero.fi/\n",
+    );
+    assert_eq!(
+        sums(&quoted(&open, &request, "1990-01-01")),
+        Sums::of("EUR", 1_000, 194, 1_000)
+    );
 }

@@ -217,31 +217,21 @@ const REFUSALS: &[Refusal] = &[
         "invalid_quantity",
         "line_items[0].quantity",
     ),
-    // unknown_price: a price_id, or a product's default price, not in the catalog.
+    // unknown_price: a price_id not in the catalog. (A product's default
+    // price missing from the catalog is refused when the catalog loads.)
     case(
         Mor,
         r#"{"mode": "payment", "line_items": [{"price_id": "price_xxx", "quantity": 1}, {"price_id": "price_nope", "quantity": 1}]}"#,
         "unknown_price",
         "line_items[1].price_id",
     ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"product_id": "prod_dangling", "quantity": 1}]}"#,
-        "unknown_price",
-        "line_items[0].product_id",
-    ),
-    // unknown_product: a product_id, or a price's product, not in the catalog.
+    // unknown_product: a product_id not in the catalog. (A price of a
+    // product missing from the catalog is refused when the catalog loads.)
     case(
         Mor,
         r#"{"mode": "payment", "line_items": [{"price_id": "price_xxx", "quantity": 1}, {"product_id": "prod_nope", "quantity": 1}]}"#,
         "unknown_product",
         "line_items[1].product_id",
-    ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"price_id": "price_orphan", "quantity": 1}]}"#,
-        "unknown_product",
-        "line_items[0].price_id",
     ),
     // inactive_price / inactive_product.
     case(
@@ -308,12 +298,6 @@ const REFUSALS: &[Refusal] = &[
         "invalid_amount",
         "line_items[0].ad_hoc_amount",
     ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"price_id": "price_negative", "quantity": 1}]}"#,
-        "invalid_amount",
-        "line_items[0].price_id",
-    ),
     // invalid_currency: unknown codes, and XAU / XXX which have no minor unit.
     case(
         Direct,
@@ -332,24 +316,6 @@ const REFUSALS: &[Refusal] = &[
         r#"{"mode": "payment", "line_items": [{"ad_hoc_amount": 100, "ad_hoc_currency": "ABC", "quantity": 1}]}"#,
         "invalid_currency",
         "line_items[0].ad_hoc_currency",
-    ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"price_id": "price_gold", "quantity": 1}]}"#,
-        "invalid_currency",
-        "line_items[0].price_id",
-    ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"price_id": "price_xxx", "quantity": 1}, {"price_id": "price_testing", "quantity": 1}]}"#,
-        "invalid_currency",
-        "line_items[1].price_id",
-    ),
-    case(
-        Mor,
-        r#"{"mode": "payment", "line_items": [{"price_id": "price_bogus_currency", "quantity": 1}]}"#,
-        "invalid_currency",
-        "line_items[0].price_id",
     ),
     // currency_mismatch: names the later line.
     case(
@@ -1108,6 +1074,89 @@ fn a_bad_line_is_named_by_its_own_index() {
         assert_eq!(
             refused(&mor(), &r.to_string(), AT),
             error("invalid_line_item", &format!("line_items[{at}]"))
+        );
+    }
+}
+
+// --- The catalog is checked whole when it loads (spec v2) ------------------------
+
+/// Each kind of catalog mistake, refused at load with the path of the entry.
+#[test]
+fn broken_catalogs_are_refused_at_load_with_the_entry_path() {
+    use checkout_tax::{Catalog, Engine};
+    let price = |extra: &str| {
+        format!(
+            r#"{{"products": [{{"id": "prod_a", "default_price": "price_a"}}],
+                "prices": [{{"id": "price_a", "product": "prod_a", "currency": "usd", "unit_amount": 100}}, {extra}]}}"#
+        )
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (price(r#"{"id": "p", "currency": "xau", "unit_amount": 1}"#), "prices[1].currency"),
+        (price(r#"{"id": "p", "currency": "XXX", "unit_amount": 1}"#), "prices[1].currency"),
+        (price(r#"{"id": "p", "currency": "usdx", "unit_amount": 1}"#), "prices[1].currency"),
+        (price(r#"{"id": "p", "currency": "usd", "unit_amount": -1}"#), "prices[1].unit_amount"),
+        (price(r#"{"id": "p", "currency": "usd", "unit_amount": 9.99}"#), "prices[1].unit_amount"),
+        (price(r#"{"id": "p", "product": "prod_missing", "currency": "usd", "unit_amount": 1}"#), "prices[1].product"),
+        (price(r#"{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "fortnight"}}"#), "prices[1].recurring.interval"),
+        (price(r#"{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "month", "interval_count": 0}}"#), "prices[1].recurring.interval_count"),
+        (price(r#"{"id": "price_a", "currency": "usd", "unit_amount": 1}"#), "prices[1].id"),
+        (
+            r#"{"products": [{"id": "prod_a", "default_price": "price_gone"}], "prices": []}"#.to_owned(),
+            "products[0].default_price",
+        ),
+        (
+            r#"{"products": [{"id": "prod_a", "default_price": "price_b"}, {"id": "prod_b"}],
+                "prices": [{"id": "price_b", "product": "prod_b", "currency": "usd", "unit_amount": 1}]}"#
+                .to_owned(),
+            "products[0].default_price",
+        ),
+    ];
+    for (json, path) in cases {
+        let err = Catalog::from_json(&json).expect_err(&json);
+        assert_eq!(err.code().as_str(), "invalid_catalog", "{json}");
+        assert_eq!(err.param(), Some(path), "{json}: {err}");
+        assert!(!err.is_request_error(), "{json}");
+    }
+    // An unknown tax category is refused when the engine is built, against
+    // the table in use and the embedded one.
+    for (category, ok) in [
+        ("saas", false),
+        ("Digital_Services", false),
+        ("general", true),
+        ("ebooks", true),
+        ("digital_services", true),
+    ] {
+        let catalog = Catalog::from_json(&format!(
+            r#"{{"products": [{{"id": "prod_a", "tax_category": "{category}"}}], "prices": []}}"#
+        ))
+        .unwrap();
+        let built = Engine::builder().catalog(catalog).build();
+        assert_eq!(built.is_ok(), ok, "{category}");
+        if let Err(e) = built {
+            assert_eq!(e.param(), Some("products[0].tax_category"));
+        }
+    }
+    // A table of one's own can add a category by giving it rows; one
+    // without special rows still accepts the embedded table's categories.
+    let own = checkout_tax::RateTable::from_csv(
+        "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n\
+         US-TX,exclusive,Sales tax,*,6.25,,,https://comptroller.texas.gov/\n\
+         US-TX,exclusive,Sales tax,saas,5,,,https://comptroller.texas.gov/\n",
+    )
+    .unwrap();
+    let table = std::sync::Arc::new(own);
+    for category in ["saas", "ebooks"] {
+        let catalog = Catalog::from_json(&format!(
+            r#"{{"products": [{{"id": "prod_a", "tax_category": "{category}"}}], "prices": []}}"#
+        ))
+        .unwrap();
+        assert!(
+            Engine::builder()
+                .catalog(catalog)
+                .tax_table(table.clone())
+                .build()
+                .is_ok(),
+            "{category}"
         );
     }
 }

@@ -323,3 +323,71 @@ fn engine_verify_reports_mismatches_as_the_cli_does() {
         serde_json::to_value(&report.mismatches).unwrap()
     );
 }
+
+// --- verify compares outcomes (spec v2) -------------------------------------------
+
+fn library_engine() -> checkout_tax::Engine {
+    checkout_tax::Engine::builder()
+        .catalog(checkout_tax::Catalog::from_json(CATALOG).unwrap())
+        .tax_table(checkout_tax::RateTable::from_csv(TABLE).unwrap())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_refusal_matches_a_refusal_with_the_same_code_in_either_shape() {
+    let engine = library_engine();
+    let at = checkout_tax::parse_date(AT).unwrap();
+    let bad = br#"{"mode": "payment", "line_items": [{"price_id": "price_nope", "quantity": 1}]}"#;
+    for response in [
+        json!({"error": {"code": "unknown_price", "message": "no", "param": "line_items[0].price_id"}}),
+        json!({"success": false, "message": "no such price", "error": {"code": "unknown_price"}}),
+    ] {
+        let report = engine.verify_json(bad, response.to_string().as_bytes(), at);
+        assert!(report.matched, "{:?}", report);
+        assert_eq!(
+            report.error.as_ref().map(|e| e.code().as_str()),
+            Some("unknown_price")
+        );
+    }
+    // Another code: an error_code mismatch.
+    let other = json!({"error": {"code": "invalid_quantity"}});
+    let report = engine.verify_json(bad, other.to_string().as_bytes(), at);
+    assert!(!report.matched);
+    assert_eq!(report.kind.map(|k| k.as_str()), Some("error_code"));
+    assert_eq!(report.mismatches[0].field, "error.code");
+    assert_eq!(report.mismatches[0].expected, json!("unknown_price"));
+    assert_eq!(report.mismatches[0].actual, json!("invalid_quantity"));
+    // A quote against a refusal, and a refusal against a quote.
+    let report = engine.verify_json(REQUEST.as_bytes(), other.to_string().as_bytes(), at);
+    assert!(!report.matched);
+    assert_eq!(report.kind.map(|k| k.as_str()), Some("outcome"));
+    let report = engine.verify_json(bad, session().to_string().as_bytes(), at);
+    assert!(!report.matched);
+    assert_eq!(report.kind.map(|k| k.as_str()), Some("outcome"));
+    // A response that is not JSON: a mismatch naming `response`.
+    let report = engine.verify_json(REQUEST.as_bytes(), b"{not json", at);
+    assert!(!report.matched);
+    assert_eq!(report.mismatches[0].field, "response");
+}
+
+#[test]
+fn cli_verify_matches_a_refusal_with_the_same_code() {
+    let bad = r#"{"mode": "payment", "line_items": [{"price_id": "price_nope", "quantity": 1}]}"#;
+    let run = verify(
+        "refusal",
+        bad,
+        r#"{"error": {"code": "unknown_price"}}"#,
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["match"], json!(true));
+    let run = verify(
+        "refusal-other",
+        bad,
+        r#"{"error": {"code": "invalid_quantity"}}"#,
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert_eq!(run.json()["kind"], json!("error_code"));
+}

@@ -121,7 +121,7 @@ impl Heads {
         table
             .components()
             .map(|c: &Component| {
-                let tax = TaxAmount::of(c, 0).into_owned();
+                let tax = TaxAmount::of(c, 0, 0).into_owned();
                 let mut json = Vec::new();
                 tax.write_head(&mut json);
                 TaxHead {

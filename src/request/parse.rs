@@ -30,6 +30,23 @@ pub(super) fn session_request_bytes(json: &[u8]) -> Result<SessionRequest<'_>, E
     parse(serde_json::Deserializer::from_str(text))
 }
 
+/// A request from any deserializer: the typed error, if one was recorded,
+/// becomes the deserializer's error with the same message and path.
+pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<SessionRequest<'de>, D::Error> {
+    let mut recorder = Recorder(None);
+    let parsed = RequestSeed(&mut recorder).deserialize(d);
+    match (parsed, recorder.0) {
+        (Ok(request), _) => Ok(request),
+        (Err(_), Some(recorded)) => Err(de::Error::custom(format!(
+            "{}: {recorded}",
+            recorded.code()
+        ))),
+        (Err(e), None) => Err(e),
+    }
+}
+
 fn check_size(len: usize) -> Result<(), Error> {
     if len > limits::MAX_REQUEST_BYTES {
         return Err(Error::without_param(

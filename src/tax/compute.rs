@@ -96,13 +96,24 @@ fn checked_line<'t>(
             "tax amounts for another number of components",
         ));
     }
-    let mut taxes = SmallVec::with_capacity(exact.len());
+    let mut amounts: SmallVec<[i64; 4]> = SmallVec::with_capacity(exact.len());
     let mut tax: i64 = 0;
-    for (component, amount) in components.iter().zip(exact) {
+    for amount in exact {
         let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
         tax = tax.checked_add(amount).ok_or_else(|| line_too_large(i))?;
-        taxes.push(TaxAmount::of(component, amount));
+        amounts.push(amount);
     }
+    // Exclusive: the rate applies to the base; inclusive: to the base
+    // without the tax inside it.
+    let taxable = match regime {
+        Regime::Exclusive => base,
+        Regime::Inclusive => base.checked_sub(tax).ok_or_else(|| line_too_large(i))?,
+    };
+    let taxes = components
+        .iter()
+        .zip(amounts)
+        .map(|(component, amount)| TaxAmount::of(component, amount, taxable))
+        .collect();
     let total = match regime {
         Regime::Exclusive => base.checked_add(tax).ok_or_else(|| line_too_large(i))?,
         Regime::Inclusive => base,
@@ -233,6 +244,7 @@ mod tests {
         Component {
             name: name.into(),
             jurisdiction: crate::Jurisdiction::parse("US-WA").unwrap(),
+            reason: super::super::TaxabilityReason::StandardRated,
             rate: Rate::from_percent(percent).unwrap(),
             line,
             id: line,

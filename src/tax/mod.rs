@@ -1,7 +1,7 @@
 //! Tax data and tax computation: the data's rows ([`rows`]), the rate
 //! table ([`table`]) and its timelines ([`timeline`]), the shipped table
-//! ([`embedded`]), the tax status decision ([`status`]) and the arithmetic
-//! that turns priced lines into taxed lines ([`compute`]).
+//! ([`embedded`]), the tax status decision (`status`) and the arithmetic
+//! that turns priced lines into taxed lines (`compute`).
 
 pub(crate) mod compute;
 pub mod embedded;
@@ -16,7 +16,7 @@ use std::fmt;
 
 pub use rows::RateRow;
 pub use table::{JurisdictionRates, RateTable, TaxLookup};
-pub use timeline::Component;
+pub use timeline::{Component, TaxabilityReason};
 
 named_enum! {
     /// How tax relates to the price in a jurisdiction.

@@ -22,6 +22,15 @@ pub const HEADER: [&str; 8] = [
     "source",
 ];
 
+/// The optional ninth column: the jurisdiction whose authority levies the
+/// tax, when it is not the row's own (Canada's GST in `CA-QC` is levied by
+/// `CA`). Files without it are read as before.
+pub const AUTHORITY_COLUMN: &str = "authority";
+
+/// The comment line that states the first date a table covers:
+/// `# covered_from: 2024-01-01`. Lines starting with `#` are comments.
+pub const COVERED_FROM_DIRECTIVE: &str = "covered_from:";
+
 /// The category that every line falls back to for a tax name.
 pub const ANY_CATEGORY: &str = "*";
 
@@ -46,6 +55,9 @@ pub struct RateRow {
     pub valid_to: Option<Date>,
     /// Where the figure comes from.
     pub source: String,
+    /// The jurisdiction whose authority levies the tax (the `authority`
+    /// column; the row's own jurisdiction when blank or absent).
+    pub authority: Jurisdiction,
 }
 
 impl RateRow {
@@ -56,13 +68,56 @@ impl RateRow {
     }
 }
 
-/// Parses every row of a table in the spec's CSV format, checking each row
-/// on its own (the checks across rows are the table's).
+/// A parsed table file: its rows and what its comment lines state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableFile {
+    /// Every row, in file order.
+    pub rows: Vec<RateRow>,
+    /// The first date the table covers (`# covered_from: YYYY-MM-DD`);
+    /// `None`: it states none, and a blank `valid_from` means "always".
+    pub covered_from: Option<Date>,
+}
+
+/// Parses a table in the spec's CSV format, checking each row on its own
+/// (the checks across rows are the table's). Lines starting with `#` are
+/// comments; `# covered_from: YYYY-MM-DD` states the first date covered. The
+/// header may end with an `authority` column.
 ///
 /// # Errors
 /// [`Error::TaxData`] with the line number of the first bad row.
-pub fn parse_csv(text: &str) -> Result<Vec<RateRow>, Error> {
-    parse_rows(text)
+pub fn parse_csv(text: &str) -> Result<TableFile, Error> {
+    let covered_from = covered_from(text)?;
+    Ok(TableFile {
+        rows: parse_rows(text)?,
+        covered_from,
+    })
+}
+
+/// The `covered_from` directive of the comment lines, if any.
+fn covered_from(text: &str) -> Result<Option<Date>, Error> {
+    let mut found = None;
+    for (i, line) in text.lines().enumerate() {
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        if let Some(value) = comment.trim().strip_prefix(COVERED_FROM_DIRECTIVE) {
+            let value = value.trim();
+            let date = parse_ymd(value).ok_or_else(|| {
+                data_error(
+                    i.saturating_add(1),
+                    format!("covered_from: `{value}` is not a date of the form YYYY-MM-DD"),
+                )
+            })?;
+            if found.is_some() {
+                return Err(data_error(
+                    i.saturating_add(1),
+                    "covered_from is stated twice",
+                ));
+            }
+            found = Some(date);
+        }
+    }
+    Ok(found)
 }
 
 pub(crate) fn data_error(line: usize, reason: impl Into<String>) -> Error {
@@ -78,11 +133,13 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .comment(Some(b'#'))
         .buffer_capacity(text.len().clamp(64, 1 << 16))
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::with_capacity(text.len() / 96);
     let mut seen_header = false;
+    let mut columns = HEADER.len();
     let mut lines = LineCounter::default();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
@@ -102,15 +159,24 @@ fn parse_rows(text: &str) -> Result<Vec<RateRow>, Error> {
         }
         if !seen_header {
             seen_header = true;
-            if !record.iter().map(str::trim).eq(HEADER) {
+            let names: Vec<&str> = record.iter().map(str::trim).collect();
+            let with_authority = names.len() == HEADER.len().saturating_add(1)
+                && names.last() == Some(&AUTHORITY_COLUMN);
+            if !(names.iter().take(HEADER.len()).eq(HEADER.iter())
+                && (names.len() == HEADER.len() || with_authority))
+            {
                 return Err(data_error(
                     line,
-                    format!("the header must be `{}`", HEADER.join(",")),
+                    format!(
+                        "the header must be `{}` (optionally followed by `,{AUTHORITY_COLUMN}`)",
+                        HEADER.join(",")
+                    ),
                 ));
             }
+            columns = names.len();
             continue;
         }
-        rows.push(parse_row(&record, line)?);
+        rows.push(parse_row(&record, line, columns)?);
     }
     if !seen_header {
         return Err(data_error(1, "the file is empty: no header"));
@@ -157,11 +223,11 @@ impl LineCounter {
     }
 }
 
-fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> {
-    if record.len() != HEADER.len() {
+fn parse_row(record: &csv::StringRecord, line: usize, columns: usize) -> Result<RateRow, Error> {
+    if record.len() != columns {
         return Err(data_error(
             line,
-            format!("expected 8 columns, found {}", record.len()),
+            format!("expected {columns} columns, found {}", record.len()),
         ));
     }
     let mut fields = record.iter().map(str::trim);
@@ -221,6 +287,20 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
     if source.is_empty() {
         return Err(err("source", "every row needs a source".into()));
     }
+    let authority = match next().trim() {
+        "" => jurisdiction,
+        code => Jurisdiction::parse(code)
+            .filter(|a| *a == jurisdiction || *a == jurisdiction.country())
+            .ok_or_else(|| {
+                err(
+                    AUTHORITY_COLUMN,
+                    format!(
+                        "`{code}` is not `{jurisdiction}` or its country `{}`",
+                        jurisdiction.country()
+                    ),
+                )
+            })?,
+    };
     Ok(RateRow {
         line,
         jurisdiction,
@@ -231,6 +311,7 @@ fn parse_row(record: &csv::StringRecord, line: usize) -> Result<RateRow, Error> 
         valid_from,
         valid_to,
         source: source.to_owned(),
+        authority,
     })
 }
 

@@ -5,9 +5,11 @@
 
 use super::Regime;
 use super::table::{JurisdictionRates, RateTable, TaxLookup};
+use super::timeline::TaxabilityReason;
 use crate::jurisdiction::Jurisdiction;
 use crate::merchant::{Collection, Merchant};
 use crate::quote::TaxStatus;
+use jiff::civil::Date;
 
 /// What the decision says: the status, the rates to use (only when
 /// `calculated`) and the jurisdiction to report.
@@ -20,6 +22,17 @@ pub(crate) struct TaxDecision<'t> {
 }
 
 impl TaxDecision<'_> {
+    /// Why a line of this session has no components, when tax was not
+    /// calculated.
+    pub(crate) fn reason(&self) -> Option<TaxabilityReason> {
+        match self.status {
+            TaxStatus::NotCollecting => Some(TaxabilityReason::NotCollecting),
+            TaxStatus::RequiresLocation => Some(TaxabilityReason::RequiresLocation),
+            TaxStatus::NoTaxData => Some(TaxabilityReason::NoTaxData),
+            _ => None,
+        }
+    }
+
     /// The regime of the rates used; exclusive (nothing inside the price)
     /// when no rates are used.
     pub(crate) fn regime(&self) -> Regime {
@@ -28,11 +41,12 @@ impl TaxDecision<'_> {
 }
 
 /// Decides the tax status of a session with a buyer at `location` (`None`
-/// when no country was given).
+/// when no country was given) on `date`.
 pub(crate) fn decide<'t>(
     location: Option<Jurisdiction>,
     merchant: &Merchant,
     table: &'t RateTable,
+    date: Date,
 ) -> TaxDecision<'t> {
     let without = |status| TaxDecision {
         status,
@@ -51,6 +65,12 @@ pub(crate) fn decide<'t>(
         Collection::NeedsRegion => return without(TaxStatus::RequiresLocation),
     }
     match table.lookup(location) {
+        // Rows exist, but none is in force that day: no data, not 0%.
+        TaxLookup::Found(rates) if !rates.in_force(date) => TaxDecision {
+            status: TaxStatus::NoTaxData,
+            rates: None,
+            jurisdiction: Some(rates.jurisdiction()),
+        },
         TaxLookup::Found(rates) => TaxDecision {
             status: TaxStatus::Calculated,
             rates: Some(rates),

@@ -2,7 +2,7 @@
 //! jurisdiction, category and date.
 
 use super::Regime;
-use super::rows::{ANY_CATEGORY, RateRow, data_error, parse_csv};
+use super::rows::{ANY_CATEGORY, RateRow, TableFile, data_error, parse_csv};
 use super::timeline::{Component, Entry, Period, TaxRates, timeline};
 use crate::error::Error;
 use crate::jurisdiction::Jurisdiction;
@@ -37,6 +37,11 @@ impl<'t> JurisdictionRates<'t> {
     /// The jurisdiction's regime.
     pub fn regime(&self) -> Regime {
         self.entry.regime
+    }
+
+    /// True when some row of the jurisdiction is in force on `date`.
+    pub fn in_force(&self, date: Date) -> bool {
+        self.entry.in_force(date)
     }
 
     /// The components for a line of `category` on `date`: per tax name the
@@ -86,6 +91,10 @@ pub struct RateTable {
     /// Every resolved component of every timeline; segments are ranges of it.
     components: Vec<Component>,
     countries_with_regions: FxHashSet<Jurisdiction>,
+    /// Every category named by a row (not `*`), sorted.
+    categories: Vec<Box<str>>,
+    covered_from: Option<Date>,
+    version: Box<str>,
 }
 
 impl RateTable {
@@ -97,8 +106,7 @@ impl RateTable {
     /// source; two regimes for one jurisdiction; overlapping validity for one
     /// jurisdiction, tax and category. Nothing is half-loaded.
     pub fn from_csv(text: &str) -> Result<Self, Error> {
-        let rows = parse_csv(text)?;
-        Self::from_rows(rows)
+        Self::from_file(parse_csv(text)?)
     }
 
     /// Builds a table from rows already parsed (their `line` is used in
@@ -107,6 +115,19 @@ impl RateTable {
     /// # Errors
     /// As [`RateTable::from_csv`], for the checks across rows.
     pub fn from_rows(rows: Vec<RateRow>) -> Result<Self, Error> {
+        Self::from_file(TableFile {
+            rows,
+            covered_from: None,
+        })
+    }
+
+    /// Builds a table from a parsed file: its rows and its first covered
+    /// date.
+    ///
+    /// # Errors
+    /// As [`RateTable::from_csv`], for the checks across rows.
+    pub fn from_file(file: TableFile) -> Result<Self, Error> {
+        let TableFile { rows, covered_from } = file;
         let mut regimes: FxHashMap<Jurisdiction, (Regime, usize)> = FxHashMap::default();
         for row in &rows {
             match regimes.get(&row.jurisdiction) {
@@ -175,6 +196,7 @@ impl RateTable {
                 to: row.valid_to,
                 rate: row.rate,
                 line: u32::try_from(row.line).unwrap_or(u32::MAX),
+                authority: row.authority,
             });
         }
 
@@ -200,13 +222,13 @@ impl RateTable {
                 regime: regimes
                     .get(&jurisdiction)
                     .map_or(Regime::Exclusive, |(regime, _)| *regime),
-                any: timeline(jurisdiction, &taxes, None, &mut components),
+                any: timeline(&taxes, None, &mut components),
                 categories: categories
                     .iter()
                     .map(|c| {
                         (
                             Box::<str>::from(*c),
-                            timeline(jurisdiction, &taxes, Some(c), &mut components),
+                            timeline(&taxes, Some(c), &mut components),
                         )
                     })
                     .collect(),
@@ -215,11 +237,22 @@ impl RateTable {
         }
 
         components.shrink_to_fit();
+        let mut categories: Vec<Box<str>> = rows
+            .iter()
+            .filter(|r| r.category != ANY_CATEGORY)
+            .map(|r| Box::from(r.category.as_str()))
+            .collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let version = version(&rows, covered_from);
         Ok(RateTable {
             rows,
             index,
             components,
             countries_with_regions,
+            categories,
+            covered_from,
+            version,
         })
     }
 
@@ -264,6 +297,30 @@ impl RateTable {
         self.countries_with_regions.contains(&country.country())
     }
 
+    /// The first date the table covers, when it states one: earlier dates
+    /// are refused (`date_not_covered`).
+    pub fn covered_from(&self) -> Option<Date> {
+        self.covered_from
+    }
+
+    /// The table's version: a hash of its content (`xxh3:` and 16 hex
+    /// digits), the same for the same rows whatever the file's layout.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Every category a row names (not `*`), sorted.
+    pub fn categories(&self) -> impl Iterator<Item = &str> {
+        self.categories.iter().map(|c| &**c)
+    }
+
+    /// True when a row names `category`.
+    pub fn names_category(&self, category: &str) -> bool {
+        self.categories
+            .binary_search_by(|c| (**c).cmp(category))
+            .is_ok()
+    }
+
     /// Every component of every timeline, in id order.
     pub fn components(&self) -> impl Iterator<Item = &Component> {
         self.components.iter()
@@ -278,6 +335,33 @@ impl RateTable {
     pub fn rows_at(&self, date: Date) -> impl Iterator<Item = &RateRow> {
         self.rows.iter().filter(move |r| r.in_force(date))
     }
+}
+
+/// A hash of the rows' content and the covered date: stable across runs and
+/// platforms (xxh3), blind to comments, blank lines and line ends.
+fn version(rows: &[RateRow], covered_from: Option<Date>) -> Box<str> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    if let Some(date) = covered_from {
+        hasher.update(date.to_string().as_bytes());
+    }
+    for r in rows {
+        for field in [
+            r.jurisdiction.as_str(),
+            r.regime.as_str(),
+            &r.tax_name,
+            &r.category,
+            r.rate.as_str(),
+            &r.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+            &r.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            &r.source,
+            r.authority.as_str(),
+        ] {
+            hasher.update(field.as_bytes());
+            hasher.update(&[0x1f]);
+        }
+        hasher.update(b"\n");
+    }
+    format!("xxh3:{:016x}", hasher.digest()).into_boxed_str()
 }
 
 fn sort_and_check(periods: &mut [Period]) -> Result<(), Error> {

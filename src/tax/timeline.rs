@@ -2,15 +2,37 @@
 //! segments between rate changes, resolved once when the table is built so
 //! that a look-up is a binary search returning a slice.
 //!
-//! Two forms of one rule: [`resolve`] is the definition (per tax name, the
+//! Two forms of one rule: `resolve` is the definition (per tax name, the
 //! category's period in force, else the `*` period in force, ordered by
-//! their line in the data), straight from the periods; [`timeline`] is the
+//! their line in the data), straight from the periods; `timeline` is the
 //! fast form, precomputed from it on every boundary. A test holds them equal
 //! on every boundary of the shipped table.
 
 use super::{Rate, Regime};
 use crate::jurisdiction::Jurisdiction;
+use crate::names::named_enum;
 use jiff::civil::Date;
+
+named_enum! {
+    /// Why a component, a line or a session is taxed as it is, in Stripe's
+    /// vocabulary where it fits.
+    #[non_exhaustive]
+    "taxability reason"
+    pub enum TaxabilityReason {
+        /// The rate of every category (the `*` row).
+        StandardRated => "standard_rated",
+        /// A category's own row, at a rate below the standard one.
+        ReducedRated => "reduced_rated",
+        /// A rate of 0 (zero-rated or exempt).
+        ZeroRated => "zero_rated",
+        /// No tax: the merchant is not registered there.
+        NotCollecting => "not_collecting",
+        /// No tax yet: the buyer's location (or region) is needed.
+        RequiresLocation => "requires_location",
+        /// No tax: the table has no rows in force for the jurisdiction.
+        NoTaxData => "no_tax_data",
+    }
+}
 
 /// One tax component that applies to a line: a tax name with its rate.
 /// The table keeps every component in one list and hands out slices of it.
@@ -18,8 +40,10 @@ use jiff::civil::Date;
 pub struct Component {
     /// The tax's name (`GST`).
     pub name: Box<str>,
-    /// The jurisdiction whose row it is.
+    /// The jurisdiction whose authority levies it (Canada's GST: `CA`).
     pub jurisdiction: Jurisdiction,
+    /// Standard, reduced or zero rated.
+    pub reason: TaxabilityReason,
     /// The rate in force.
     pub rate: Rate,
     /// The data line of the row used; components are ordered by it.
@@ -35,6 +59,7 @@ pub(crate) struct Period {
     pub(crate) to: Option<Date>,
     pub(crate) rate: Rate,
     pub(crate) line: u32,
+    pub(crate) authority: Jurisdiction,
 }
 
 /// One tax name's periods, as written: its `*` periods and each category's.
@@ -65,6 +90,18 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// True when some timeline of the jurisdiction has components on `date`.
+    pub(crate) fn in_force(&self, date: Date) -> bool {
+        let any = |timeline: &[Segment]| {
+            let after = timeline.partition_point(|s| s.from.is_none_or(|f| f <= date));
+            after
+                .checked_sub(1)
+                .and_then(|i| timeline.get(i))
+                .is_some_and(|s| s.len > 0)
+        };
+        any(&self.any) || self.categories.iter().any(|(_, t)| any(t))
+    }
+
     /// The segment of `category`'s timeline in force on `date`.
     pub(crate) fn segment(&self, category: &str, date: Date) -> Option<Segment> {
         let timeline = self
@@ -87,8 +124,35 @@ fn find_period(periods: &[Period], date: Date) -> Option<&Period> {
 }
 
 /// A component picked for a line: which tax (index into the jurisdiction's
-/// taxes), its rate and its row's line.
-pub(crate) type Pick = (usize, Rate, u32);
+/// taxes), its rate, its row's line and authority, and whether the row is
+/// the category's own (not `*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pick {
+    pub(crate) tax: usize,
+    pub(crate) rate: Rate,
+    pub(crate) line: u32,
+    pub(crate) authority: Jurisdiction,
+    pub(crate) own_row: bool,
+    /// The rate of the tax's `*` row in force, if any.
+    pub(crate) standard: Option<Rate>,
+}
+
+impl Pick {
+    /// Standard, reduced or zero rated.
+    pub(crate) fn reason(&self) -> TaxabilityReason {
+        if self.rate.micros() == 0 {
+            TaxabilityReason::ZeroRated
+        } else if self.own_row
+            && self
+                .standard
+                .is_none_or(|s| self.rate.micros() < s.micros())
+        {
+            TaxabilityReason::ReducedRated
+        } else {
+            TaxabilityReason::StandardRated
+        }
+    }
+}
 
 /// The definition: the components of a line of `category` (`None`: a
 /// category without rows of its own) on `date`, straight from the periods,
@@ -102,18 +166,25 @@ pub(crate) fn resolve(taxes: &[TaxRates], category: Option<&str>, date: Date, ou
                 .find(|(name, _)| **name == *category)
                 .and_then(|(_, periods)| find_period(periods, date))
         });
-        if let Some(p) = own.or_else(|| find_period(&tax.any, date)) {
-            out.push((index, p.rate, p.line));
+        let standard = find_period(&tax.any, date);
+        if let Some(p) = own.or(standard) {
+            out.push(Pick {
+                tax: index,
+                rate: p.rate,
+                line: p.line,
+                authority: p.authority,
+                own_row: own.is_some(),
+                standard: standard.map(|s| s.rate),
+            });
         }
     }
-    out.sort_by_key(|pick| pick.2);
+    out.sort_by_key(|pick| pick.line);
 }
 
 /// The fast form: `category`'s components as segments, one per span between
 /// the jurisdiction's rate changes (merged when nothing changes), their
 /// components appended to `arena`.
 pub(crate) fn timeline(
-    jurisdiction: Jurisdiction,
     taxes: &[TaxRates],
     category: Option<&str>,
     arena: &mut Vec<Component>,
@@ -128,14 +199,15 @@ pub(crate) fn timeline(
     changes.dedup();
     let mut segment = |from: Option<Date>, picks: &[Pick]| {
         let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
-        for (index, rate, line) in picks {
-            if let Some(tax) = taxes.get(*index) {
+        for pick in picks {
+            if let Some(tax) = taxes.get(pick.tax) {
                 let id = u32::try_from(arena.len()).unwrap_or(u32::MAX);
                 arena.push(Component {
                     name: tax.name.clone(),
-                    jurisdiction,
-                    rate: *rate,
-                    line: *line,
+                    jurisdiction: pick.authority,
+                    reason: pick.reason(),
+                    rate: pick.rate,
+                    line: pick.line,
                     id,
                 });
             }
