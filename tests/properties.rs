@@ -629,11 +629,12 @@ impl Scenario {
     }
 
     /// True when the table has any row for the buyer's place.
-    /// Whether the place has a row in force on the date (spec v2: rows
+    /// Whether the place has a `*` row in force on the date (spec v2: rows
     /// that exist but are not in force are no data).
     fn place_has_rows(&self) -> bool {
         self.rows.iter().any(|r| {
             r.jurisdiction == self.place.code()
+                && r.category == "*"
                 && (r.valid_from.is_empty() || r.valid_from.as_str() <= DATE)
                 && (r.valid_to.is_empty() || DATE < r.valid_to.as_str())
         })
@@ -646,7 +647,7 @@ impl Scenario {
             .map(|l| {
                 let (unit, category) = self.priced(l);
                 let base = u128::try_from(unit).unwrap() * u128::try_from(l.quantity).unwrap();
-                let components = if self.located {
+                let components = if self.located && self.place_has_rows() {
                     reference::components(&self.rows, self.place.code(), category, DATE)
                 } else {
                     Vec::new()

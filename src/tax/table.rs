@@ -39,7 +39,7 @@ impl<'t> JurisdictionRates<'t> {
         self.entry.regime
     }
 
-    /// True when some row of the jurisdiction is in force on `date`.
+    /// True when a `*` row of the jurisdiction is in force on `date`.
     pub fn in_force(&self, date: Date) -> bool {
         self.entry.in_force(date)
     }

@@ -90,16 +90,17 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// True when some timeline of the jurisdiction has components on `date`.
+    /// True when a `*` row of the jurisdiction is in force on `date`: rows
+    /// of single categories alone cannot tax the other categories, and a
+    /// general line must never be quoted 0% `calculated` for want of data.
     pub(crate) fn in_force(&self, date: Date) -> bool {
-        let any = |timeline: &[Segment]| {
-            let after = timeline.partition_point(|s| s.from.is_none_or(|f| f <= date));
-            after
-                .checked_sub(1)
-                .and_then(|i| timeline.get(i))
-                .is_some_and(|s| s.len > 0)
-        };
-        any(&self.any) || self.categories.iter().any(|(_, t)| any(t))
+        let after = self
+            .any
+            .partition_point(|s| s.from.is_none_or(|f| f <= date));
+        after
+            .checked_sub(1)
+            .and_then(|i| self.any.get(i))
+            .is_some_and(|s| s.len > 0)
     }
 
     /// The segment of `category`'s timeline in force on `date`.
