@@ -132,7 +132,10 @@ impl<'a> Report<'a> {
             (Ok(quote), Some(code)) => Report {
                 matched: false,
                 kind: Some(MismatchKind::Outcome),
-                mismatches: vec![code_mismatch(None, code)],
+                mismatches: vec![code_mismatch(
+                    None,
+                    Some(code.unwrap_or(REFUSED_WITHOUT_CODE)),
+                )],
                 error: None,
                 quote: Some(quote),
             },
@@ -151,7 +154,10 @@ impl<'a> Report<'a> {
                     mismatches: if same {
                         Vec::new()
                     } else {
-                        vec![code_mismatch(Some(error.code().as_str()), code)]
+                        vec![code_mismatch(
+                            Some(error.code().as_str()),
+                            Some(code.unwrap_or(REFUSED_WITHOUT_CODE)),
+                        )]
                     },
                     error: Some(error),
                     quote: None,
@@ -193,6 +199,9 @@ impl<'a> Report<'a> {
         value
     }
 }
+
+/// The `actual` of an `error.code` mismatch for a refusal naming no code.
+const REFUSED_WITHOUT_CODE: &str = "(refused without a code)";
 
 fn code_mismatch(expected: Option<&str>, actual: Option<&str>) -> Mismatch {
     Mismatch {
