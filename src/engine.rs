@@ -189,7 +189,7 @@ impl Engine {
 ///
 /// # Errors
 /// `date_not_covered` (param `at`), naming both dates.
-pub(crate) fn check_covered(table: &RateTable, date: Date) -> Result<(), Error> {
+pub fn check_covered(table: &RateTable, date: Date) -> Result<(), Error> {
     match table.covered_from() {
         Some(first) if date < first => Err(Error::new(
             ErrorCode::DateNotCovered,

@@ -488,3 +488,11 @@ fn usage_errors_exit_2_with_a_message() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(!r.stderr.is_empty(), "{r:?}");
 }
+
+#[test]
+fn rates_before_the_embedded_table_covers_are_refused() {
+    let r = run(&["rates", "--at", "2023-12-31", "FI"], None);
+    assert_usage(&r, "2024-01-01");
+    let r = run(&["rates", "--at", "2024-01-01", "FI"], None);
+    assert_eq!(r.code, 0, "{r:?}");
+}

@@ -143,6 +143,7 @@ pub(crate) fn rates(args: &RatesArgs) -> Result<u8, Usage> {
         None => RateTable::embedded().map_err(|e| Usage(e.to_string()))?,
     };
     let date = date(args.at.as_deref())?;
+    checkout_tax::engine::check_covered(table, date).map_err(|e| Usage(e.to_string()))?;
     let wanted = args
         .jurisdictions
         .iter()
