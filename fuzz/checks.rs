@@ -383,10 +383,17 @@ fn check_table(table: RateTable) {
                     .expect("engine");
                 match engine.quote(&request, date) {
                     Ok(q) => {
+                        let in_force = matches!(
+                            table.lookup(j),
+                            checkout_tax::tax::TaxLookup::Found(r) if r.in_force(date)
+                        );
                         let expected = if !j.is_region() && table.has_regions(j) {
                             TaxStatus::RequiresLocation
-                        } else {
+                        } else if in_force {
                             TaxStatus::Calculated
+                        } else {
+                            // Rows exist but no `*` row is in force: no data (spec v2).
+                            TaxStatus::NoTaxData
                         };
                         assert_eq!(q.tax_status, expected, "{j}");
                         check_quote(&q, &request, "tax_csv");
