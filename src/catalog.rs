@@ -1,9 +1,11 @@
-//! The merchant's catalog: products and prices, indexed by id.
+//! The merchant's catalog: products, prices, coupons and promotion codes,
+//! indexed by id (promotion codes by their case-folded code).
 
 use crate::error::Error;
 use crate::money::{Currency, parse_currency};
 use crate::names::named_enum;
 use crate::tax::RateTable;
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -119,7 +121,131 @@ fn default_count() -> u32 {
     1
 }
 
-/// The catalog file's JSON form: `{"products": [...], "prices": [...]}`.
+/// A coupon: a percentage or a fixed amount off the session's eligible
+/// lines (all of them, or those of the products in `applies_to`).
+///
+/// Unknown fields are refused at load: a misspelt `applies_to` would
+/// otherwise widen a coupon to every line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupon {
+    /// The id a request names in `discounts[0].coupon`.
+    pub id: String,
+    /// Shown at checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Percent off, an exact decimal in `0 < p <= 100` (a JSON number or a
+    /// string: `12.5`, `"12.5"`), never a float.
+    #[serde(
+        default,
+        deserialize_with = "percent::deserialize",
+        serialize_with = "percent::serialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub percent_off: Option<Decimal>,
+    /// A fixed amount off, in minor units of `currency` (> 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_off: Option<i64>,
+    /// ISO 4217 code of `amount_off` (required with it, refused without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Limits the coupon to some products' lines; absent means every line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<AppliesTo>,
+    /// Inactive coupons cannot be redeemed.
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+/// What a coupon is limited to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliesTo {
+    /// Products of the catalog whose lines are eligible.
+    pub products: Vec<String>,
+}
+
+/// A code a buyer types, standing for a coupon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionCode {
+    /// The code (`SUMMER`), matched case-insensitively.
+    pub code: String,
+    /// The id of the coupon it redeems.
+    pub coupon: String,
+    /// Inactive codes cannot be redeemed.
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+impl Coupon {
+    /// An active percent-off coupon for every line.
+    pub fn percent(id: impl Into<String>, percent_off: Decimal) -> Self {
+        Coupon {
+            id: id.into(),
+            name: None,
+            percent_off: Some(percent_off),
+            amount_off: None,
+            currency: None,
+            applies_to: None,
+            active: true,
+        }
+    }
+
+    /// An active amount-off coupon for every line.
+    pub fn amount(id: impl Into<String>, amount_off: i64, currency: impl Into<String>) -> Self {
+        Coupon {
+            percent_off: None,
+            amount_off: Some(amount_off),
+            currency: Some(currency.into()),
+            ..Coupon::percent(id, Decimal::ZERO)
+        }
+    }
+}
+
+/// `percent_off` as exact decimal text: the JSON number's own digits (via
+/// serde_json's raw value), so `12.5` never passes through a float.
+mod percent {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+    use serde_json::value::RawValue;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        let Some(raw) = Option::<Box<RawValue>>::deserialize(d)? else {
+            return Ok(None);
+        };
+        let text = raw.get();
+        let digits: String = if text.starts_with('"') {
+            serde_json::from_str(text).map_err(D::Error::custom)?
+        } else {
+            text.to_owned()
+        };
+        // Exact: text with more digits than a Decimal holds is refused, not
+        // rounded.
+        let parsed = if digits.contains(['e', 'E']) {
+            Decimal::from_scientific(&digits)
+        } else {
+            Decimal::from_str_exact(&digits)
+        };
+        parsed
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("`{text}` is not a decimal number")))
+    }
+
+    pub(super) fn serialize<S: Serializer>(p: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match p {
+            Some(p) => RawValue::from_string(p.normalize().to_string())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// The catalog file's JSON form: `{"products": [...], "prices": [...],
+/// "coupons": [...], "promotion_codes": [...]}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
@@ -127,6 +253,10 @@ struct CatalogFile {
     products: Vec<Product>,
     #[serde(default)]
     prices: Vec<Price>,
+    #[serde(default)]
+    coupons: Vec<Coupon>,
+    #[serde(default)]
+    promotion_codes: Vec<PromotionCode>,
 }
 
 /// A catalog indexed by id; look-ups by `&str` do not allocate.
@@ -148,6 +278,59 @@ pub struct Catalog {
     prices: Vec<CatalogPrice>,
     product_index: FxHashMap<Box<str>, usize>,
     price_index: FxHashMap<Box<str>, usize>,
+    coupons: Vec<CatalogCoupon>,
+    coupon_index: FxHashMap<Box<str>, usize>,
+    promotion_codes: Vec<PromotionCode>,
+    /// Case-folded code -> (its index, its coupon's index).
+    code_index: FxHashMap<Box<str>, (usize, usize)>,
+}
+
+/// A coupon with what the engine derives from it once, at catalog load.
+#[derive(Debug, Clone)]
+pub(crate) struct CatalogCoupon {
+    pub(crate) coupon: Coupon,
+    pub(crate) off: Off,
+    /// The eligible products' ids, sorted; `None` for every line.
+    pub(crate) products: Option<Vec<Box<str>>>,
+}
+
+/// How much a coupon takes off, ready for exact arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Off {
+    /// `num / den` of the eligible sum (`percent_off / 100` as a fraction).
+    Fraction {
+        /// The percentage's digits.
+        num: u128,
+        /// `100 x 10^scale`.
+        den: u128,
+    },
+    /// A fixed amount in a currency.
+    Amount {
+        /// In minor units, > 0.
+        amount: i64,
+        /// The amount's currency.
+        currency: Currency,
+    },
+}
+
+impl CatalogCoupon {
+    /// Whether a line of this product is eligible.
+    pub(crate) fn covers(&self, product: Option<&str>) -> bool {
+        match &self.products {
+            None => true,
+            Some(ids) => product.is_some_and(|p| ids.binary_search_by(|id| (**id).cmp(p)).is_ok()),
+        }
+    }
+}
+
+/// Most decimals of a coupon's `percent_off`: enough for any real coupon,
+/// and few enough that the eligible sum times the percentage's digits
+/// always fits in 128 bits (9.2e18 x 1e19), so the discount is exact.
+pub const MAX_PERCENT_DECIMALS: u32 = 17;
+
+/// Promotion codes are matched case-insensitively (Unicode lower case).
+pub(crate) fn fold_code(code: &str) -> String {
+    code.to_lowercase()
 }
 
 /// A price with what the engine derives from it once, at catalog load.
@@ -260,6 +443,176 @@ impl Catalog {
             prices: entries,
             product_index,
             price_index,
+            ..Catalog::default()
+        })
+    }
+
+    /// The same catalog with coupons and promotion codes, checked as a
+    /// whole: each coupon has exactly one of `percent_off` (an exact
+    /// decimal, 0 < p <= 100, at most [`MAX_PERCENT_DECIMALS`] decimals) or
+    /// `amount_off` (> 0, with an ISO 4217 `currency`), and an `applies_to`
+    /// that names products of the catalog; each promotion code names a
+    /// coupon of the catalog; coupon ids are unique, and codes are unique
+    /// case-insensitively. Any coupons given before are replaced.
+    ///
+    /// ```
+    /// use checkout_tax::{Catalog, Coupon, PromotionCode};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let catalog = Catalog::default().with_discounts(
+    ///     vec![Coupon::percent("co_summer", Decimal::new(125, 1))],
+    ///     vec![PromotionCode { code: "SUMMER".into(), coupon: "co_summer".into(), active: true }],
+    /// )?;
+    /// assert_eq!(catalog.promotion_code("summer").unwrap().coupon, "co_summer");
+    /// let bad = Catalog::default().with_discounts(vec![Coupon::percent("co_x", Decimal::ZERO)], vec![]);
+    /// assert_eq!(bad.unwrap_err().param(), Some("coupons[0].percent_off"));
+    /// # Ok::<(), checkout_tax::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Catalog`] naming the first bad entry (`coupons[2].percent_off`,
+    /// `promotion_codes[0].coupon`).
+    pub fn with_discounts(
+        mut self,
+        coupons: Vec<Coupon>,
+        promotion_codes: Vec<PromotionCode>,
+    ) -> Result<Self, Error> {
+        let mut coupon_index = FxHashMap::default();
+        let mut checked = Vec::with_capacity(coupons.len());
+        for (i, coupon) in coupons.into_iter().enumerate() {
+            if coupon_index
+                .insert(coupon.id.clone().into_boxed_str(), i)
+                .is_some()
+            {
+                return Err(catalog_error(
+                    format!("coupons[{i}].id"),
+                    format!("duplicate coupon id `{}`", coupon.id),
+                ));
+            }
+            checked.push(self.check_coupon(i, coupon)?);
+        }
+        let mut code_index = FxHashMap::default();
+        for (i, promo) in promotion_codes.iter().enumerate() {
+            let coupon = coupon_index
+                .get(promo.coupon.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    catalog_error(
+                        format!("promotion_codes[{i}].coupon"),
+                        format!("coupon `{}` is not in the catalog", promo.coupon),
+                    )
+                })?;
+            if promo.code.is_empty() {
+                return Err(catalog_error(
+                    format!("promotion_codes[{i}].code"),
+                    "a promotion code cannot be empty",
+                ));
+            }
+            if let Some((first, _)) =
+                code_index.insert(fold_code(&promo.code).into_boxed_str(), (i, coupon))
+            {
+                return Err(catalog_error(
+                    format!("promotion_codes[{i}].code"),
+                    format!(
+                        "code `{}` is already promotion_codes[{first}] (codes are case-insensitive)",
+                        promo.code
+                    ),
+                ));
+            }
+        }
+        self.coupons = checked;
+        self.coupon_index = coupon_index;
+        self.promotion_codes = promotion_codes;
+        self.code_index = code_index;
+        Ok(self)
+    }
+
+    fn check_coupon(&self, i: usize, coupon: Coupon) -> Result<CatalogCoupon, Error> {
+        let at = |field: &str| format!("coupons[{i}].{field}");
+        let off = match (coupon.percent_off, coupon.amount_off) {
+            (Some(p), None) => {
+                let p = p.normalize();
+                let bad = |why: &str| catalog_error(at("percent_off"), format!("`{p}` {why}"));
+                if p <= Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+                    return Err(bad("is outside 0 < percent_off <= 100"));
+                }
+                if p.scale() > MAX_PERCENT_DECIMALS {
+                    return Err(bad(&format!(
+                        "has more than {MAX_PERCENT_DECIMALS} decimals"
+                    )));
+                }
+                if coupon.currency.is_some() {
+                    return Err(catalog_error(
+                        at("currency"),
+                        "`currency` goes only with `amount_off`",
+                    ));
+                }
+                let num = u128::try_from(p.mantissa()).map_err(|_| bad("is not positive"))?;
+                let den = 10u128
+                    .checked_pow(p.scale())
+                    .and_then(|s| s.checked_mul(100))
+                    .ok_or_else(|| bad("has too many decimals"))?;
+                Off::Fraction { num, den }
+            }
+            (None, Some(amount)) => {
+                if amount <= 0 {
+                    return Err(catalog_error(
+                        at("amount_off"),
+                        format!("`{amount}` is not a positive amount of minor units"),
+                    ));
+                }
+                let Some(code) = coupon.currency.as_deref() else {
+                    return Err(catalog_error(
+                        at("currency"),
+                        "`currency` is required with `amount_off`",
+                    ));
+                };
+                let currency = parse_currency(code).ok_or_else(|| {
+                    catalog_error(
+                        at("currency"),
+                        format!("`{code}` is not an ISO 4217 currency with a minor unit"),
+                    )
+                })?;
+                Off::Amount { amount, currency }
+            }
+            _ => {
+                return Err(catalog_error(
+                    format!("coupons[{i}]"),
+                    "a coupon needs exactly one of `percent_off` or `amount_off`",
+                ));
+            }
+        };
+        let products = match &coupon.applies_to {
+            None => None,
+            Some(applies) => {
+                if applies.products.is_empty() {
+                    return Err(catalog_error(
+                        at("applies_to.products"),
+                        "names no product, so the coupon could never apply",
+                    ));
+                }
+                for (j, id) in applies.products.iter().enumerate() {
+                    if self.product(id).is_none() {
+                        return Err(catalog_error(
+                            format!("coupons[{i}].applies_to.products[{j}]"),
+                            format!("product `{id}` is not in the catalog"),
+                        ));
+                    }
+                }
+                let mut ids: Vec<Box<str>> = applies
+                    .products
+                    .iter()
+                    .map(|p| p.clone().into_boxed_str())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
+        };
+        Ok(CatalogCoupon {
+            coupon,
+            off,
+            products,
         })
     }
 
@@ -279,7 +632,7 @@ impl Catalog {
         })?;
         de.end()
             .map_err(|e| catalog_error("", format!("not a valid catalog: {e}")))?;
-        Self::new(file.products, file.prices)
+        Self::new(file.products, file.prices)?.with_discounts(file.coupons, file.promotion_codes)
     }
 
     /// Checks every product's `tax_category` against the categories a tax
@@ -353,6 +706,36 @@ impl Catalog {
     /// Every price, in the order given.
     pub fn prices(&self) -> impl Iterator<Item = &Price> {
         self.prices.iter().map(|p| &p.price)
+    }
+
+    /// The coupon with this id.
+    pub fn coupon(&self, id: &str) -> Option<&Coupon> {
+        self.catalog_coupon(id).map(|c| &c.coupon)
+    }
+
+    pub(crate) fn catalog_coupon(&self, id: &str) -> Option<&CatalogCoupon> {
+        self.coupons.get(*self.coupon_index.get(id)?)
+    }
+
+    /// The promotion code matching `code` case-insensitively.
+    pub fn promotion_code(&self, code: &str) -> Option<&PromotionCode> {
+        self.find_code(code).map(|(p, _)| p)
+    }
+
+    /// The promotion code matching `code` and its coupon.
+    pub(crate) fn find_code(&self, code: &str) -> Option<(&PromotionCode, &CatalogCoupon)> {
+        let (promo, coupon) = *self.code_index.get(fold_code(code).as_str())?;
+        Some((self.promotion_codes.get(promo)?, self.coupons.get(coupon)?))
+    }
+
+    /// Every coupon, in the order given.
+    pub fn coupons(&self) -> impl Iterator<Item = &Coupon> {
+        self.coupons.iter().map(|c| &c.coupon)
+    }
+
+    /// Every promotion code, in the order given.
+    pub fn promotion_codes(&self) -> &[PromotionCode] {
+        &self.promotion_codes
     }
 }
 

@@ -1,6 +1,7 @@
 //! The engine: a catalog, a merchant and a tax table, built once and shared.
 //! [`Engine::quote`] is the spec's flow in one pass: request -> validated
-//! request -> priced lines -> tax status -> taxed lines -> the quote.
+//! request -> priced lines -> discounted lines -> tax status -> taxed lines
+//! -> the quote.
 
 use crate::catalog::Catalog;
 use crate::error::{Error, ErrorCode};
@@ -11,7 +12,7 @@ use crate::request::SessionRequest;
 use crate::tax::RateTable;
 use crate::tax::compute::tax_lines;
 use crate::tax::status::decide;
-use crate::{pricing, validate};
+use crate::{discount, pricing, validate};
 use jiff::civil::Date;
 use std::sync::Arc;
 
@@ -168,7 +169,11 @@ impl Engine {
         let table = self.table.get();
         check_covered(table, date)?;
         let location = validate::top_level(request)?;
-        let priced = pricing::price_lines(request, &self.catalog, self.merchant.merchant_type)?;
+        // The coupon is looked up before the lines are priced, as the spec
+        // orders the refusals; it is applied once they are.
+        let redemption = discount::redeem(request, &self.catalog)?;
+        let mut priced = pricing::price_lines(request, &self.catalog, self.merchant.merchant_type)?;
+        discount::apply(redemption, &mut priced, self.merchant.rounding_mode)?;
         let decision = decide(location, &self.merchant, table, date);
         let taxed = tax_lines(
             &priced.lines,

@@ -235,6 +235,19 @@ error_codes! {
     InvalidUrl => "invalid_url",
     /// Over a documented limit (request size, line items, string length, depth).
     LimitExceeded => "limit_exceeded",
+    /// `discounts` with more than one entry, on a setup session, or an entry
+    /// with neither or both of `coupon` and `promotion_code`.
+    InvalidDiscount => "invalid_discount",
+    /// A `coupon` that is not in the catalog.
+    UnknownCoupon => "unknown_coupon",
+    /// A coupon that is not active (named directly or by an active code).
+    InactiveCoupon => "inactive_coupon",
+    /// A `promotion_code` that is not in the catalog.
+    UnknownPromotionCode => "unknown_promotion_code",
+    /// A promotion code that is not active.
+    InactivePromotionCode => "inactive_promotion_code",
+    /// A coupon limited to products none of the session's lines is.
+    CouponNotApplicable => "coupon_not_applicable",
     /// A date (`--at`, `?at=`) that is not `YYYY-MM-DD`.
     InvalidDate => "invalid_date",
     /// A date before the first one the tax table covers.

@@ -20,6 +20,7 @@
 mod answer;
 pub mod catalog;
 mod date;
+mod discount;
 pub mod engine;
 pub mod error;
 pub mod jurisdiction;
@@ -37,7 +38,7 @@ mod validate;
 pub mod verify;
 
 pub use answer::Answer;
-pub use catalog::{Catalog, Interval, Price, Product, Recurring};
+pub use catalog::{AppliesTo, Catalog, Coupon, Interval, Price, Product, PromotionCode, Recurring};
 pub use date::parse_date;
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, ErrorCode};
@@ -45,8 +46,8 @@ pub use jiff::civil::Date;
 pub use jurisdiction::Jurisdiction;
 pub use merchant::{Merchant, MerchantType};
 pub use names::UnknownName;
-pub use quote::{Quote, QuoteLine, TaxAmount, TaxStatus};
-pub use request::{LineItem, Mode, Presentation, SessionRequest};
+pub use quote::{Quote, QuoteDiscount, QuoteLine, TaxAmount, TaxStatus};
+pub use request::{Discount, LineItem, Mode, Presentation, SessionRequest};
 pub use rounding::{RoundingLevel, RoundingMode};
 pub use tax::{Rate, RateTable, Regime, TaxabilityReason};
 pub use verify::{Mismatch, MismatchKind, Report, Verification};

@@ -9,12 +9,16 @@ use crate::request::{LineItem, Mode, SessionRequest, limits};
 use crate::validate::check_length;
 
 /// The priced session: its currency (none for setup), its lines and the sum
-/// of their bases. No tax yet.
+/// of their bases; the discount stage then sets the discount. No tax yet.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PricedSession<'a> {
     pub(crate) currency: Option<Currency>,
     pub(crate) lines: Vec<PricedLine<'a>>,
     pub(crate) subtotal: i64,
+    /// The session's discount `D` (0 without one): the sum of the lines'.
+    pub(crate) discount: i64,
+    /// The coupon redeemed, if any.
+    pub(crate) redeemed: Option<crate::discount::Redeemed<'a>>,
 }
 
 /// One line with its price resolved and its base computed.
@@ -31,6 +35,9 @@ pub(crate) struct PricedLine<'a> {
     pub(crate) description: Option<&'a str>,
     /// unit_amount x quantity, checked.
     pub(crate) base: i64,
+    /// The line's share of the session's discount (0 without one), at most
+    /// `base`: tax is computed on `base - discount`.
+    pub(crate) discount: i64,
     /// The catalog price's index when the line shows that price with its
     /// own product (the case a pre-rendered output head is made for).
     pub(crate) catalog_index: Option<usize>,
@@ -59,6 +66,8 @@ pub(crate) fn price_lines<'a>(
         currency: None,
         lines: Vec::with_capacity(request.line_items.len()),
         subtotal: 0,
+        discount: 0,
+        redeemed: None,
     };
     let mut interval: Option<&Recurring> = None;
     for (i, item) in request.line_items.iter().enumerate() {
@@ -140,6 +149,7 @@ pub(crate) fn price_lines<'a>(
             quantity,
             description: item.description.as_deref(),
             base,
+            discount: 0,
             catalog_index: resolved.catalog_index,
         });
     }
@@ -351,4 +361,11 @@ fn invalid_currency(param: String, code: &str) -> Error {
         param,
         format!("`{code}` is not an ISO 4217 currency with a minor unit"),
     )
+}
+
+impl PricedLine<'_> {
+    /// What the line is taxed on: its base minus its share of the discount.
+    pub(crate) fn net(&self) -> Option<i64> {
+        self.base.checked_sub(self.discount)
+    }
 }

@@ -69,11 +69,14 @@ json_object! {
         tail {
             /// Upper-case ISO 4217 code; `None` (JSON null) for setup sessions.
             pub currency: Option<Currency>,
-            /// Sum of the line bases.
+            /// Sum of the line bases (before the discount).
             pub amount_subtotal: i64,
+            /// The discount `D` (0 without one): the sum of the lines'.
+            pub amount_discount: i64,
             /// Sum of the line taxes.
             pub amount_tax: i64,
-            /// Subtotal plus tax (exclusive) or subtotal (inclusive).
+            /// Sum of the line totals: subtotal - discount + tax (exclusive)
+            /// or subtotal - discount (inclusive).
             pub amount_total: i64,
             /// Whether tax was calculated.
             pub tax_status: TaxStatus,
@@ -88,6 +91,8 @@ json_object! {
             pub tax_data_version: Cow<'a, str>,
             /// Echoed from the request.
             pub client_reference_id: Option<Cow<'a, str>>,
+            /// The discount redeemed, with its amount (empty without one).
+            pub discounts: Vec<QuoteDiscount<'a>>,
             /// One entry per request line, in order.
             pub line_items: Vec<QuoteLine<'a>>,
         }
@@ -116,9 +121,13 @@ json_object! {
             pub quantity: i64,
             /// unit_amount x quantity.
             pub amount_subtotal: i64,
-            /// Sum of the line's tax components.
+            /// The line's share of the session's discount (0 without one).
+            pub amount_discount: i64,
+            /// Sum of the line's tax components, computed on the subtotal
+            /// minus the discount.
             pub amount_tax: i64,
-            /// Subtotal plus tax (exclusive) or subtotal (inclusive).
+            /// Subtotal - discount + tax (exclusive) or subtotal - discount
+            /// (inclusive).
             pub amount_total: i64,
             /// The tax components, in the order of their rows in the data.
             pub taxes: SmallVec<[TaxAmount<'a>; 2]>,
@@ -130,6 +139,39 @@ json_object! {
         hidden {
             /// The head rendered for the line's catalog price.
             head: Cached<'a, LineHead>,
+        }
+    }
+}
+
+json_object! {
+    /// A discount the session got: the coupon, the promotion code it was
+    /// redeemed through (if any) and the amount taken off.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct QuoteDiscount<'a> {
+        head {
+            /// The coupon's id.
+            pub coupon: Cow<'a, str>,
+        }
+        tail {
+            /// The promotion code as the catalog spells it; `null` when the
+            /// coupon was named directly.
+            pub promotion_code: Option<Cow<'a, str>>,
+            /// The discount in minor units (the session's `amount_discount`).
+            pub amount: i64,
+        }
+        hidden {}
+    }
+}
+
+impl CachedHead for QuoteDiscount<'_> {}
+
+impl QuoteDiscount<'_> {
+    /// The same discount with owned strings.
+    pub fn into_owned(self) -> QuoteDiscount<'static> {
+        QuoteDiscount {
+            coupon: Cow::Owned(self.coupon.into_owned()),
+            promotion_code: owned_opt(self.promotion_code),
+            amount: self.amount,
         }
     }
 }
@@ -211,6 +253,7 @@ impl Quote<'_> {
             mode: self.mode,
             currency: self.currency,
             amount_subtotal: self.amount_subtotal,
+            amount_discount: self.amount_discount,
             amount_tax: self.amount_tax,
             amount_total: self.amount_total,
             tax_status: self.tax_status,
@@ -219,6 +262,11 @@ impl Quote<'_> {
             tax_date: self.tax_date,
             tax_data_version: Cow::Owned(self.tax_data_version.into_owned()),
             client_reference_id: owned_opt(self.client_reference_id),
+            discounts: self
+                .discounts
+                .into_iter()
+                .map(QuoteDiscount::into_owned)
+                .collect(),
             line_items: self
                 .line_items
                 .into_iter()
@@ -241,6 +289,7 @@ impl<'a> QuoteLine<'a> {
             description: None,
             quantity: 0,
             amount_subtotal: 0,
+            amount_discount: 0,
             amount_tax: 0,
             amount_total: 0,
             taxes: SmallVec::new(),
@@ -259,6 +308,7 @@ impl<'a> QuoteLine<'a> {
             description: owned_opt(self.description),
             quantity: self.quantity,
             amount_subtotal: self.amount_subtotal,
+            amount_discount: self.amount_discount,
             amount_tax: self.amount_tax,
             amount_total: self.amount_total,
             taxes: self.taxes.into_iter().map(TaxAmount::into_owned).collect(),
@@ -347,17 +397,22 @@ pub(crate) fn assemble<'a>(
             .ok_or_else(|| session_too_large("tax"))?;
         line_items.push(quote_line(line, taxes, decision.reason(), heads));
     }
+    // The sum of the line totals: each is net + tax (exclusive) or net.
+    let net = priced
+        .subtotal
+        .checked_sub(priced.discount)
+        .ok_or_else(|| Error::internal("the discount exceeds the subtotal"))?;
     let amount_total = match regime {
-        Regime::Exclusive => priced
-            .subtotal
+        Regime::Exclusive => net
             .checked_add(amount_tax)
             .ok_or_else(|| session_too_large("total"))?,
-        Regime::Inclusive => priced.subtotal,
+        Regime::Inclusive => net,
     };
     Ok(Quote {
         mode: request.mode,
         currency: priced.currency,
         amount_subtotal: priced.subtotal,
+        amount_discount: priced.discount,
         amount_tax,
         amount_total,
         tax_status: decision.status,
@@ -366,6 +421,15 @@ pub(crate) fn assemble<'a>(
         tax_date: context.date,
         tax_data_version: Cow::Borrowed(context.data_version),
         client_reference_id: request.client_reference_id.as_deref().map(Cow::Borrowed),
+        discounts: priced
+            .redeemed
+            .map(|r| QuoteDiscount {
+                coupon: Cow::Borrowed(r.coupon),
+                promotion_code: r.promotion_code.map(Cow::Borrowed),
+                amount: r.amount,
+            })
+            .into_iter()
+            .collect(),
         line_items,
     })
 }
@@ -399,6 +463,7 @@ fn quote_line<'a>(
         description: line.description.map(Cow::Borrowed),
         quantity: line.quantity,
         amount_subtotal: line.base,
+        amount_discount: line.discount,
         amount_tax: taxed.tax,
         amount_total: taxed.total,
         taxes,

@@ -99,6 +99,55 @@ pub struct SessionRequest<'a> {
     pub buyer_region: Option<Cow<'a, str>>,
     /// Echoed back in the quote.
     pub client_reference_id: Option<Cow<'a, str>>,
+    /// At most one coupon or promotion code, applied before tax.
+    pub discounts: Vec<Discount<'a>>,
+}
+
+/// A discount the request redeems: exactly one of a coupon id or a
+/// promotion code (matched case-insensitively).
+///
+/// ```
+/// use checkout_tax::{Discount, SessionRequest};
+///
+/// let parsed = SessionRequest::from_json(
+///     r#"{"mode": "payment", "line_items": [{"price_id": "price_pro", "quantity": 1}],
+///         "discounts": [{"promotion_code": "SUMMER"}]}"#,
+/// )?;
+/// assert_eq!(parsed.discounts, vec![Discount::promotion_code("SUMMER")]);
+/// # Ok::<(), checkout_tax::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discount<'a> {
+    /// A catalog coupon's id.
+    pub coupon: Option<Cow<'a, str>>,
+    /// A catalog promotion code.
+    pub promotion_code: Option<Cow<'a, str>>,
+}
+
+impl<'a> Discount<'a> {
+    /// Redeems the coupon with this id.
+    pub fn coupon(id: impl Into<Cow<'a, str>>) -> Self {
+        Discount {
+            coupon: Some(id.into()),
+            promotion_code: None,
+        }
+    }
+
+    /// Redeems the coupon behind this promotion code.
+    pub fn promotion_code(code: impl Into<Cow<'a, str>>) -> Self {
+        Discount {
+            coupon: None,
+            promotion_code: Some(code.into()),
+        }
+    }
+
+    /// The same discount with owned strings.
+    pub fn into_owned(self) -> Discount<'static> {
+        Discount {
+            coupon: owned(self.coupon),
+            promotion_code: owned(self.promotion_code),
+        }
+    }
 }
 
 /// One line of a request: exactly one of `price_id`, `product_id` or
@@ -134,6 +183,7 @@ impl<'a> SessionRequest<'a> {
     /// # Errors
     /// `invalid_request` for malformed JSON or a value of the wrong JSON type,
     /// `unknown_field` for a field the spec does not define, `invalid_mode`,
+    /// `invalid_discount` for a `discounts` array of the wrong shape,
     /// `invalid_presentation`, `invalid_quantity` or `invalid_amount` for a
     /// number that is not an integer, and `limit_exceeded` over a documented
     /// limit, each naming the offending field. The business rules are checked
@@ -167,6 +217,11 @@ impl<'a> SessionRequest<'a> {
             buyer_country: owned(self.buyer_country),
             buyer_region: owned(self.buyer_region),
             client_reference_id: owned(self.client_reference_id),
+            discounts: self
+                .discounts
+                .into_iter()
+                .map(Discount::into_owned)
+                .collect(),
         }
     }
 }

@@ -213,8 +213,9 @@ fn code_mismatch(expected: Option<&str>, actual: Option<&str>) -> Mismatch {
 
 impl Engine {
     /// Recomputes `request` and compares the currency (case-insensitively),
-    /// the three session amounts, and the line amounts when the response
-    /// has `line_items` carrying them. A response that is a refusal is a
+    /// the three session amounts, `amount_discount` when the response states
+    /// it (at the top, or as `total_details.amount_discount`), and the line
+    /// amounts when the response has `line_items` carrying them. A response that is a refusal is a
     /// mismatch of `error.code`.
     ///
     /// ```
@@ -285,6 +286,24 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
     ] {
         compare_amount(&mut mismatches, name.into(), expected, session.get(name));
     }
+    // The discount only where the response states one: at the top of the
+    // session, or where Stripe puts it.
+    for (field, actual) in [
+        ("amount_discount", session.get("amount_discount")),
+        (
+            "total_details.amount_discount",
+            session.pointer("/total_details/amount_discount"),
+        ),
+    ] {
+        if let Some(actual) = actual {
+            compare_amount(
+                &mut mismatches,
+                field.into(),
+                quote.amount_discount,
+                Some(actual),
+            );
+        }
+    }
 
     if let Some(Value::Array(lines)) = session.get("line_items") {
         if lines.len() != quote.line_items.len() {
@@ -297,6 +316,7 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
         for (i, (line, theirs)) in quote.line_items.iter().zip(lines).enumerate() {
             for (name, expected) in [
                 ("amount_subtotal", line.amount_subtotal),
+                ("amount_discount", line.amount_discount),
                 ("amount_tax", line.amount_tax),
                 ("amount_total", line.amount_total),
             ] {

@@ -133,12 +133,14 @@ fn snapshot_of_a_full_quote() {
     let version = engine.tax_table().version().to_owned();
     let expected = format!(
         concat!(
-            r#"{{"mode":"payment","currency":"EUR","amount_subtotal":2000,"amount_tax":131,"#,
+            r#"{{"mode":"payment","currency":"EUR","amount_subtotal":2000,"amount_discount":0,"#,
+            r#""amount_tax":131,"#,
             r#""amount_total":2000,"tax_status":"calculated","tax_jurisdiction":"DE","#,
             r#""tax_regime":"inclusive","tax_date":"2025-06-01","tax_data_version":"{}","#,
-            r#""client_reference_id":"order_1","line_items":[{{"price_id":"price_a","#,
+            r#""client_reference_id":"order_1","discounts":[],"line_items":[{{"price_id":"price_a","#,
             r#""product_id":"prod_a","tax_category":"ebooks","unit_amount":1000,"#,
-            r#""description":"two","quantity":2,"amount_subtotal":2000,"amount_tax":131,"#,
+            r#""description":"two","quantity":2,"amount_subtotal":2000,"amount_discount":0,"#,
+            r#""amount_tax":131,"#,
             r#""amount_total":2000,"taxes":[{{"name":"VAT","jurisdiction":"DE","rate":"7","#,
             r#""amount":131,"taxable_amount":1869,"taxability_reason":"reduced_rated"}}],"#,
             r#""taxability_reason":null}}]}}"#

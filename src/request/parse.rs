@@ -5,7 +5,7 @@
 //! the one reported. Strings are borrowed from the input when they have no
 //! escapes, and field names are matched without allocating.
 
-use super::{LineItem, Mode, Presentation, SessionRequest, limits};
+use super::{Discount, LineItem, Mode, Presentation, SessionRequest, limits};
 use crate::error::{Error, ErrorCode};
 use crate::names::named_enum;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -82,9 +82,14 @@ struct Recorder(Option<Error>);
 
 impl Recorder {
     fn fail<E: de::Error>(&mut self, code: ErrorCode, param: String, message: String) -> E {
-        let e = E::custom(&message);
+        self.fail_with(Error::new(code, param, message))
+    }
+
+    /// Records an error found after the fact (a rule on several fields).
+    fn fail_with<E: de::Error>(&mut self, error: Error) -> E {
+        let e = E::custom(error.message());
         if self.0.is_none() {
-            self.0 = Some(Error::new(code, param, message));
+            self.0 = Some(error);
         }
         e
     }
@@ -177,6 +182,19 @@ named_enum! {
         BuyerRegion => "buyer_region",
         /// `client_reference_id`.
         ClientReferenceId => "client_reference_id",
+        /// `discounts`.
+        Discounts => "discounts",
+    }
+}
+
+named_enum! {
+    /// The fields of a `discounts` entry.
+    "discount field"
+    pub enum DiscountField {
+        /// `coupon`.
+        Coupon => "coupon",
+        /// `promotion_code`.
+        PromotionCode => "promotion_code",
     }
 }
 
@@ -234,6 +252,7 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
         let rec = self.0;
         let mut request = SessionRequest::default();
         let mut mode = None;
+        let mut discounts = RawDiscounts::default();
         let mut seen = Seen::default();
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
             let Ok(field) = key.parse::<RequestField>() else {
@@ -252,6 +271,10 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
             }
             if field == RequestField::LineItems {
                 request.line_items = map.next_value_seed(LineItemsSeed(rec))?;
+                continue;
+            }
+            if field == RequestField::Discounts {
+                discounts = map.next_value_seed(DiscountsSeed(rec))?;
                 continue;
             }
             let name = field.as_str();
@@ -276,7 +299,7 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
                         )
                     })?;
                 }
-                RequestField::LineItems => {}
+                RequestField::LineItems | RequestField::Discounts => {}
                 RequestField::CustomerEmail => request.customer_email = value,
                 RequestField::SuccessUrl => request.success_url = value,
                 RequestField::CancelUrl => request.cancel_url = value,
@@ -292,7 +315,272 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
                 "`mode` is required (`payment`, `subscription` or `setup`)".into(),
             )
         })?;
+        request.discounts = discounts
+            .check(request.mode)
+            .map_err(|e| rec.fail_with::<A::Error>(e))?;
         Ok(request)
+    }
+}
+
+/// The `discounts` array as parsed: how many entries, and the first one
+/// with the problems found inside it kept for later, since the spec ranks
+/// the array's length (and a setup session's discount, whose mode may come
+/// later in the object) above any problem inside an entry.
+#[derive(Default)]
+struct RawDiscounts<'de> {
+    count: usize,
+    first: Option<RawDiscount<'de>>,
+}
+
+#[derive(Default)]
+struct RawDiscount<'de> {
+    discount: Discount<'de>,
+    /// The entry is not an object (`invalid_request`).
+    not_object: Option<Error>,
+    /// The first key that is neither `coupon` nor `promotion_code`.
+    unknown: Option<Error>,
+    /// The first value that is not a string, or a repeated key.
+    malformed: Option<Error>,
+}
+
+impl<'de> RawDiscounts<'de> {
+    /// The discounts, after the spec's shape rules in its order: the count
+    /// (and setup), an entry that is not an object, neither or both of
+    /// `coupon` / `promotion_code`, another key, a value that is not a string.
+    fn check(self, mode: Mode) -> Result<Vec<Discount<'de>>, Error> {
+        crate::discount::check_count(mode, self.count)?;
+        let Some(first) = self.first else {
+            return Ok(Vec::new());
+        };
+        if let Some(e) = first.not_object {
+            return Err(e);
+        }
+        crate::discount::check_entry(&first.discount)?;
+        if let Some(e) = first.unknown.or(first.malformed) {
+            return Err(e);
+        }
+        Ok(vec![first.discount])
+    }
+}
+
+struct DiscountsSeed<'r>(&'r mut Recorder);
+
+impl<'de> DeserializeSeed<'de> for DiscountsSeed<'_> {
+    type Value = RawDiscounts<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DiscountsSeed<'_> {
+    type Value = RawDiscounts<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of discounts")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawDiscounts::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawDiscounts::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let rec = self.0;
+        d.deserialize_seq(DiscountsSeed(rec))
+            .map_err(|e| rec.wrong(|| "discounts".to_owned(), e))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let rec = self.0;
+        let mut raw = RawDiscounts::default();
+        if let Some(first) = seq
+            .next_element_seed(DiscountSeed)
+            .map_err(|e| rec.wrong(|| "discounts[0]".to_owned(), e))?
+        {
+            raw.first = Some(first);
+            raw.count = 1;
+        }
+        // Further entries only count: more than one is refused whatever
+        // they hold.
+        while seq
+            .next_element::<de::IgnoredAny>()
+            .map_err(|e| rec.wrong(|| format!("discounts[{}]", raw.count), e))?
+            .is_some()
+        {
+            raw.count = raw.count.saturating_add(1);
+        }
+        Ok(raw)
+    }
+}
+
+/// The first `discounts` entry, taken as any JSON value so that its
+/// problems can be kept rather than reported at once.
+struct DiscountSeed;
+
+impl<'de> DeserializeSeed<'de> for DiscountSeed {
+    type Value = RawDiscount<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl DiscountSeed {
+    fn not_object<'de, E>(what: &str) -> Result<RawDiscount<'de>, E> {
+        Ok(RawDiscount {
+            not_object: Some(Error::new(
+                ErrorCode::InvalidRequest,
+                "discounts[0]",
+                format!("`discounts[0]` is {what}, not an object"),
+            )),
+            ..RawDiscount::default()
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for DiscountSeed {
+    type Value = RawDiscount<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a discount object")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Self::not_object("a boolean")
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Self::not_object("a number")
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Self::not_object("a number")
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Self::not_object("a number")
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Self::not_object("a string")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Self::not_object("null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Self::not_object("null")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Self::not_object("an array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut raw = RawDiscount::default();
+        let mut seen = Seen::default();
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            let Ok(field) = key.parse::<DiscountField>() else {
+                raw.unknown.get_or_insert_with(|| {
+                    Error::new(
+                        ErrorCode::UnknownField,
+                        format!("discounts[0].{key}"),
+                        format!("unknown field `{key}`"),
+                    )
+                });
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            };
+            let param = || format!("discounts[0].{}", field.as_str());
+            let value = map.next_value::<MaybeStr<'de>>()?;
+            if !seen.first(field as usize) {
+                raw.malformed.get_or_insert_with(|| {
+                    Error::new(
+                        ErrorCode::InvalidRequest,
+                        param(),
+                        format!("duplicate field `{key}`"),
+                    )
+                });
+                continue;
+            }
+            let text = match value {
+                MaybeStr::Str(text) => Some(text),
+                MaybeStr::Null => None,
+                MaybeStr::Other(what) => {
+                    raw.malformed.get_or_insert_with(|| {
+                        Error::new(
+                            ErrorCode::InvalidRequest,
+                            param(),
+                            format!("`{}` is {what}, not a string", param()),
+                        )
+                    });
+                    // Present, so that "neither or both" counts it.
+                    Some(Cow::Borrowed(""))
+                }
+            };
+            match field {
+                DiscountField::Coupon => raw.discount.coupon = text,
+                DiscountField::PromotionCode => raw.discount.promotion_code = text,
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Any JSON value, kept only when it is a string.
+enum MaybeStr<'de> {
+    Str(Cow<'de, str>),
+    Null,
+    Other(&'static str),
+}
+
+impl<'de> de::Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Null)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Other("a boolean"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Other("a number"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Other("a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr::Other("a number"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(MaybeStr::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

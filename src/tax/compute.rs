@@ -23,7 +23,7 @@ pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
 pub(crate) struct TaxedLine<'t> {
     pub(crate) taxes: SmallVec<[TaxAmount<'t>; 2]>,
     pub(crate) tax: i64,
-    /// base + tax (exclusive) or base (inclusive).
+    /// With net = base - discount: net + tax (exclusive) or net (inclusive).
     pub(crate) total: i64,
 }
 
@@ -45,7 +45,7 @@ pub(crate) fn tax_lines<'t>(
     let mut taxed = Vec::with_capacity(lines.len());
     let Some(rates) = decision.rates else {
         for (i, line) in lines.iter().enumerate() {
-            taxed.push(checked_line(i, line.base, &[], &[], regime)?);
+            taxed.push(checked_line(i, net(i, line)?, &[], &[], regime)?);
         }
         return Ok(taxed);
     };
@@ -54,10 +54,11 @@ pub(crate) fn tax_lines<'t>(
         // Each line on its own, allocating nothing per line.
         RoundingLevel::Line => {
             for (i, line) in lines.iter().enumerate() {
+                let net = net(i, line)?;
                 let components = rates.components(line.tax_category, date);
-                let exact = line_amounts(base_of(line.base), components, regime, mode)
-                    .ok_or_else(overflow)?;
-                taxed.push(checked_line(i, line.base, components, &exact, regime)?);
+                let exact =
+                    line_amounts(base_of(net), components, regime, mode).ok_or_else(overflow)?;
+                taxed.push(checked_line(i, net, components, &exact, regime)?);
             }
             Ok(taxed)
         }
@@ -67,23 +68,37 @@ pub(crate) fn tax_lines<'t>(
                 .iter()
                 .map(|l| rates.components(l.tax_category, date))
                 .collect();
-            let bases: Vec<u128> = lines.iter().map(|l| base_of(l.base)).collect();
+            let nets: Vec<i64> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| net(i, l))
+                .collect::<Result<_, _>>()?;
+            let bases: Vec<u128> = nets.iter().map(|n| base_of(*n)).collect();
             let amounts =
                 document_amounts(&bases, &components, regime, mode).ok_or_else(overflow)?;
             if amounts.len() != lines.len() {
                 return Err(Error::internal("tax amounts for another number of lines"));
             }
-            for (i, ((line, components), exact)) in
-                lines.iter().zip(components).zip(amounts).enumerate()
+            for (i, ((net, components), exact)) in
+                nets.into_iter().zip(components).zip(amounts).enumerate()
             {
-                taxed.push(checked_line(i, line.base, components, &exact, regime)?);
+                taxed.push(checked_line(i, net, components, &exact, regime)?);
             }
             Ok(taxed)
         }
     }
 }
 
-/// A line's exact amounts checked into int64, with its tax and total.
+/// What line `i` is taxed on: its base minus its share of the discount
+/// (the discount stage keeps the share within the base).
+fn net(i: usize, line: &PricedLine<'_>) -> Result<i64, Error> {
+    line.net()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| Error::internal(format!("line {i}'s discount exceeds its base")))
+}
+
+/// A line's exact amounts checked into int64, with its tax and total;
+/// `base` is what the line is taxed on (its base minus its discount).
 fn checked_line<'t>(
     i: usize,
     base: i64,
