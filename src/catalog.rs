@@ -724,7 +724,21 @@ impl Catalog {
 
     /// The promotion code matching `code` and its coupon.
     pub(crate) fn find_code(&self, code: &str) -> Option<(&PromotionCode, &CatalogCoupon)> {
-        let (promo, coupon) = *self.code_index.get(fold_code(code).as_str())?;
+        // An ASCII code is folded on the stack (Unicode lower case agrees
+        // with ASCII's there), so a look-up allocates nothing.
+        let mut buffer = [0u8; 64];
+        let folded = match buffer.get_mut(..code.len()) {
+            Some(bytes) if code.is_ascii() => {
+                bytes.copy_from_slice(code.as_bytes());
+                bytes.make_ascii_lowercase();
+                std::str::from_utf8(bytes)
+                    .ok()
+                    .map(std::borrow::Cow::Borrowed)
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| std::borrow::Cow::Owned(fold_code(code)));
+        let (promo, coupon) = *self.code_index.get(&*folded)?;
         Some((self.promotion_codes.get(promo)?, self.coupons.get(coupon)?))
     }
 

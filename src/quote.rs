@@ -92,7 +92,7 @@ json_object! {
             /// Echoed from the request.
             pub client_reference_id: Option<Cow<'a, str>>,
             /// The discount redeemed, with its amount (empty without one).
-            pub discounts: Vec<QuoteDiscount<'a>>,
+            pub discounts: SmallVec<[QuoteDiscount<'a>; 1]>,
             /// One entry per request line, in order.
             pub line_items: Vec<QuoteLine<'a>>,
         }

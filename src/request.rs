@@ -113,7 +113,7 @@ pub struct SessionRequest<'a> {
 ///     r#"{"mode": "payment", "line_items": [{"price_id": "price_pro", "quantity": 1}],
 ///         "discounts": [{"promotion_code": "SUMMER"}]}"#,
 /// )?;
-/// assert_eq!(parsed.discounts, vec![Discount::promotion_code("SUMMER")]);
+/// assert_eq!(parsed.discounts, [Discount::promotion_code("SUMMER")]);
 /// # Ok::<(), checkout_tax::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

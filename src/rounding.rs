@@ -100,11 +100,26 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
     }
     let mut given = 0u128;
     let mut remainders: smallvec::SmallVec<[u128; 8]> = smallvec::SmallVec::new();
-    for (weight, part) in weights.iter().zip(out.iter_mut()) {
-        let exact = total.checked_mul(*weight)?;
-        *part = exact.checked_div(sum)?;
-        given = given.checked_add(*part)?;
-        remainders.push(exact.checked_rem(sum)?);
+    // 64-bit division is several times faster than 128-bit; every product
+    // total x weight fits when total x sum does (the everyday case).
+    let narrow = u64::try_from(sum)
+        .ok()
+        .zip(u64::try_from(total).ok())
+        .filter(|(s, t)| t.checked_mul(*s).is_some());
+    if let Some((sum, total)) = narrow {
+        for (weight, part) in weights.iter().zip(out.iter_mut()) {
+            let exact = total.checked_mul(u64::try_from(*weight).ok()?)?;
+            *part = u128::from(exact.checked_div(sum)?);
+            given = given.checked_add(*part)?;
+            remainders.push(u128::from(exact.checked_rem(sum)?));
+        }
+    } else {
+        for (weight, part) in weights.iter().zip(out.iter_mut()) {
+            let exact = total.checked_mul(*weight)?;
+            *part = exact.checked_div(sum)?;
+            given = given.checked_add(*part)?;
+            remainders.push(exact.checked_rem(sum)?);
+        }
     }
     let mut left = total.checked_sub(given)?;
     // `left` is below the number of parts; each pass hands one unit to the
@@ -159,6 +174,10 @@ mod tests {
         assert_eq!(out, [17, 33, 50]);
         allocate(0, &[0, 0, 0], &mut out).unwrap();
         assert_eq!(out, [0, 0, 0]);
+        // Past 64 bits: the same rule in 128-bit arithmetic.
+        let total = u128::from(u64::MAX) - 1;
+        allocate(total, &[1, 1, 1], &mut out).unwrap();
+        assert_eq!(out, [total / 3 + 1, total / 3 + 1, total / 3]);
         assert_eq!(allocate(1, &[0, 0, 0], &mut out), None);
     }
 }

@@ -13,9 +13,10 @@
 //!   "rounding_mode": "half_up" | "half_even",                 // optional
 //!   "at": "YYYY-MM-DD",
 //!   "request": { ...the create-session body... },
-//!   "expected": { "currency", "amount_subtotal", "amount_tax", "amount_total",
-//!                 "tax_status"?, "line_items"?: [{ "amount_subtotal", "amount_tax",
-//!                 "amount_total", "taxes"?: [{ "name", "rate", "amount" }] }] }
+//!   "expected": { "currency", "amount_subtotal", "amount_discount"?, "amount_tax",
+//!                 "amount_total", "tax_status"?, "line_items"?: [{ "amount_subtotal",
+//!                 "amount_discount"?, "amount_tax", "amount_total",
+//!                 "taxes"?: [{ "name", "rate", "amount" }] }] }
 //!            or { "error": "code", "param"?: "line_items[1].ad_hoc_amount" }
 //! }
 //! ```
@@ -67,6 +68,7 @@ struct Refusal {
 struct Amounts {
     currency: Option<String>,
     amount_subtotal: i64,
+    amount_discount: Option<i64>,
     amount_tax: i64,
     amount_total: i64,
     tax_status: Option<String>,
@@ -77,6 +79,7 @@ struct Amounts {
 #[serde(deny_unknown_fields)]
 struct ExpectedLine {
     amount_subtotal: i64,
+    amount_discount: Option<i64>,
     amount_tax: i64,
     amount_total: i64,
     taxes: Option<Vec<ExpectedTax>>,
@@ -155,6 +158,7 @@ fn run(path: &Path) -> Result<(), String> {
             Expected::Amounts(Amounts {
                 currency,
                 amount_subtotal,
+                amount_discount,
                 amount_tax,
                 amount_total,
                 tax_status,
@@ -174,6 +178,9 @@ fn run(path: &Path) -> Result<(), String> {
                 json!(amount_subtotal),
                 &q["amount_subtotal"],
             );
+            if let Some(d) = amount_discount {
+                check("amount_discount".into(), json!(d), &q["amount_discount"]);
+            }
             check("amount_tax".into(), json!(amount_tax), &q["amount_tax"]);
             check(
                 "amount_total".into(),
@@ -197,6 +204,13 @@ fn run(path: &Path) -> Result<(), String> {
                         ("amount_total", want.amount_total),
                     ] {
                         check(format!("line_items[{i}].{name}"), json!(value), &got[name]);
+                    }
+                    if let Some(d) = want.amount_discount {
+                        check(
+                            format!("line_items[{i}].amount_discount"),
+                            json!(d),
+                            &got["amount_discount"],
+                        );
                     }
                     if let Some(taxes) = &want.taxes {
                         let expected: Vec<Value> = taxes

@@ -332,15 +332,18 @@ struct RawDiscounts<'de> {
     first: Option<RawDiscount<'de>>,
 }
 
+/// An entry with its problems as plain facts (the errors are only built if
+/// one is reported, and the struct stays small on the hot path).
 #[derive(Default)]
 struct RawDiscount<'de> {
     discount: Discount<'de>,
-    /// The entry is not an object (`invalid_request`).
-    not_object: Option<Error>,
+    /// What the entry is, when it is not an object (`invalid_request`).
+    not_object: Option<&'static str>,
     /// The first key that is neither `coupon` nor `promotion_code`.
-    unknown: Option<Error>,
-    /// The first value that is not a string, or a repeated key.
-    malformed: Option<Error>,
+    unknown: Option<Cow<'de, str>>,
+    /// The first field whose value is not a string (what it is), or that
+    /// is repeated (`None`).
+    malformed: Option<(DiscountField, Option<&'static str>)>,
 }
 
 impl<'de> RawDiscounts<'de> {
@@ -352,12 +355,28 @@ impl<'de> RawDiscounts<'de> {
         let Some(first) = self.first else {
             return Ok(Vec::new());
         };
-        if let Some(e) = first.not_object {
-            return Err(e);
+        if let Some(what) = first.not_object {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                "discounts[0]",
+                format!("`discounts[0]` is {what}, not an object"),
+            ));
         }
         crate::discount::check_entry(&first.discount)?;
-        if let Some(e) = first.unknown.or(first.malformed) {
-            return Err(e);
+        if let Some(key) = first.unknown {
+            return Err(Error::new(
+                ErrorCode::UnknownField,
+                format!("discounts[0].{key}"),
+                format!("unknown field `{key}`"),
+            ));
+        }
+        if let Some((field, what)) = first.malformed {
+            let param = format!("discounts[0].{}", field.as_str());
+            let message = match what {
+                Some(what) => format!("`{param}` is {what}, not a string"),
+                None => format!("duplicate field `{}`", field.as_str()),
+            };
+            return Err(Error::new(ErrorCode::InvalidRequest, param, message));
         }
         Ok(vec![first.discount])
     }
@@ -430,13 +449,9 @@ impl<'de> DeserializeSeed<'de> for DiscountSeed {
 }
 
 impl DiscountSeed {
-    fn not_object<'de, E>(what: &str) -> Result<RawDiscount<'de>, E> {
+    fn not_object<'de, E>(what: &'static str) -> Result<RawDiscount<'de>, E> {
         Ok(RawDiscount {
-            not_object: Some(Error::new(
-                ErrorCode::InvalidRequest,
-                "discounts[0]",
-                format!("`discounts[0]` is {what}, not an object"),
-            )),
+            not_object: Some(what),
             ..RawDiscount::default()
         })
     }
@@ -480,39 +495,20 @@ impl<'de> Visitor<'de> for DiscountSeed {
         let mut seen = Seen::default();
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
             let Ok(field) = key.parse::<DiscountField>() else {
-                raw.unknown.get_or_insert_with(|| {
-                    Error::new(
-                        ErrorCode::UnknownField,
-                        format!("discounts[0].{key}"),
-                        format!("unknown field `{key}`"),
-                    )
-                });
                 map.next_value::<de::IgnoredAny>()?;
+                raw.unknown.get_or_insert(key);
                 continue;
             };
-            let param = || format!("discounts[0].{}", field.as_str());
             let value = map.next_value::<MaybeStr<'de>>()?;
             if !seen.first(field as usize) {
-                raw.malformed.get_or_insert_with(|| {
-                    Error::new(
-                        ErrorCode::InvalidRequest,
-                        param(),
-                        format!("duplicate field `{key}`"),
-                    )
-                });
+                raw.malformed.get_or_insert((field, None));
                 continue;
             }
             let text = match value {
                 MaybeStr::Str(text) => Some(text),
                 MaybeStr::Null => None,
                 MaybeStr::Other(what) => {
-                    raw.malformed.get_or_insert_with(|| {
-                        Error::new(
-                            ErrorCode::InvalidRequest,
-                            param(),
-                            format!("`{}` is {what}, not a string", param()),
-                        )
-                    });
+                    raw.malformed.get_or_insert((field, Some(what)));
                     // Present, so that "neither or both" counts it.
                     Some(Cow::Borrowed(""))
                 }
