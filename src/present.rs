@@ -94,8 +94,16 @@ pub fn quote_table(quote: &Quote<'_>, date: Date) -> String {
         (Some(j), None) => j.to_string(),
         _ => "unknown".to_owned(),
     };
+    let discount = quote
+        .discounts
+        .iter()
+        .map(|d| match &d.promotion_code {
+            Some(code) => format!("\ndiscount  -{} ({code}: {})", money(d.amount), d.coupon),
+            None => format!("\ndiscount  -{} ({})", money(d.amount), d.coupon),
+        })
+        .collect::<String>();
     out.push_str(&format!(
-        "\nsubtotal  {}\ntax       {}\ntotal     {}\nstatus    {} ({where_}) at {date}\n",
+        "\nsubtotal  {}{discount}\ntax       {}\ntotal     {}\nstatus    {} ({where_}) at {date}\n",
         money(quote.amount_subtotal),
         money(quote.amount_tax),
         money(quote.amount_total),
