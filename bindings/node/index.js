@@ -57,6 +57,7 @@ function fromNative(e) {
     }
   }
   if (!payload || typeof payload.code !== 'string') return e;
+  if (payload.request === true) return new RequestError(payload.code, payload.message, payload.param ?? null);
   if (payload.code === 'internal') {
     const err = new Error(payload.message);
     err.code = 'internal';
@@ -72,8 +73,8 @@ function refusal(text) {
 }
 
 function isRefusal(text) {
-  // A quote starts with `{"mode"`, a report with `{"match"`, a rates
-  // answer with `{"at"`: only a refusal starts with `{"error"`.
+  // Only for quote texts: a quote has no top-level `error` and starts
+  // with `{"mode"`; a refusal is `{"error": ...}`.
   return text.startsWith('{"error"');
 }
 
@@ -147,15 +148,18 @@ function write(value, key, seen) {
 
 const BIG_DIGITS = /\d{16}/;
 const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-const BIG_MARK = '\u0000checkout-tax-bigint:';
 
 /**
  * Parses the engine's JSON text; integers outside the safe range become
  * BigInt (exact). Text without a 16-digit run, the usual case, is plain
- * JSON.parse.
+ * JSON.parse. Otherwise each such integer is first replaced by a marked
+ * string, with a mark that occurs nowhere in the text, so that no string
+ * of the caller's can be taken for one.
  */
 function parse(text) {
   if (!BIG_DIGITS.test(text)) return JSON.parse(text);
+  let mark = 'checkout-tax-bigint:';
+  for (let n = 1; text.includes(mark); n++) mark = `checkout-tax-bigint-${n}:`;
   let found = false;
   const marked = text.replace(TOKEN, (token) => {
     if (token.charCodeAt(0) === 34 /* " */ || token.length < 16 || /[.eE]/.test(token)) {
@@ -163,13 +167,11 @@ function parse(text) {
     }
     if (Number.isSafeInteger(Number(token))) return token;
     found = true;
-    return `"\\u0000checkout-tax-bigint:${token}"`;
+    return `"${mark}${token}"`;
   });
   if (!found) return JSON.parse(text);
   return JSON.parse(marked, (_key, value) =>
-    typeof value === 'string' && value.startsWith(BIG_MARK)
-      ? BigInt(value.slice(BIG_MARK.length))
-      : value,
+    typeof value === 'string' && value.startsWith(mark) ? BigInt(value.slice(mark.length)) : value,
   );
 }
 
@@ -215,6 +217,20 @@ function dateOf(options) {
 }
 
 // ---------------------------------------------------------------- engine
+
+/** A verify argument as text or bytes; '' (no JSON) when it has no JSON form. */
+function verifyInput(value, what) {
+  if (isBytes(value)) return asBuffer(value);
+  try {
+    return requestText(value, what);
+  } catch {
+    return '';
+  }
+}
+
+function asBuffer(bytes) {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** Text of a catalog or merchant given as an object or JSON text. */
 function configText(value, what) {
@@ -281,7 +297,7 @@ class Engine {
     let out;
     try {
       out = isBytes(request)
-        ? this.#native.quoteBytes(Buffer.from(request.buffer, request.byteOffset, request.byteLength), at)
+        ? this.#native.quoteBytes(asBuffer(request), at)
         : this.#native.quoteText(requestText(request, 'request'), at);
     } catch (e) {
       throw e instanceof RequestError ? e : fromNative(e);
@@ -301,25 +317,14 @@ class Engine {
     const at = dateOf(options);
     // A request that has no JSON form is sent as no bytes: the engine's
     // own `invalid_request` refusal, reported like any other.
-    let requestJson;
-    try {
-      requestJson = requestText(request, 'request');
-    } catch {
-      requestJson = '';
-    }
-    let responseJson;
-    try {
-      responseJson = requestText(response, 'response');
-    } catch {
-      responseJson = '';
-    }
+    const requestJson = verifyInput(request, 'request');
+    const responseJson = verifyInput(response, 'response');
     let out;
     try {
       out = this.#native.verifyText(requestJson, responseJson, at);
     } catch (e) {
       throw fromNative(e);
     }
-    if (isRefusal(out)) throw refusal(out);
     return parse(out);
   }
 
@@ -348,7 +353,6 @@ class Engine {
     } catch (e) {
       throw fromNative(e);
     }
-    if (isRefusal(out)) throw refusal(out);
     return parse(out);
   }
 
@@ -380,7 +384,6 @@ class Engine {
     } catch (e) {
       throw fromNative(e);
     }
-    if (isRefusal(out)) throw refusal(out);
     return parse(out);
   }
 }

@@ -21,6 +21,7 @@
 use checkout_tax::{
     Catalog, Date, Engine, Error, ErrorCode, Jurisdiction, Merchant, RateTable, present,
 };
+use napi::Either;
 use napi::bindgen_prelude::Buffer;
 use napi::{Error as JsError, Result, Status};
 use napi_derive::napi;
@@ -70,6 +71,28 @@ fn data_error(e: &Error) -> JsError {
     JsError::new(Status::InvalidArg, data_error_text(e))
 }
 
+/// A refusal as an exception (`index.js` throws it as a `RequestError`):
+/// for the calls whose answers are not quotes (a bad `at` for `verify`,
+/// `quoteMany`, `rates`; a bad jurisdiction), so that no answer text has to
+/// be told apart from an error text.
+fn refusal_error(e: &Error) -> JsError {
+    let payload = json!({
+        "request": true,
+        "code": e.code().as_str(),
+        "message": e.message(),
+        "param": e.param(),
+    });
+    JsError::new(Status::InvalidArg, payload.to_string())
+}
+
+/// `at` for the calls that throw a bad date (`refusal_error`).
+fn date_or_throw(at: Option<&str>) -> Result<Date> {
+    match at {
+        None => Ok(today_utc()),
+        Some(text) => checkout_tax::parse_date(text).map_err(|e| refusal_error(&e)),
+    }
+}
+
 /// Today in UTC: the addon's one read of the clock (the core takes dates
 /// as arguments).
 fn today_utc() -> Date {
@@ -94,6 +117,13 @@ fn error_text(e: &Error) -> String {
 /// The core writes UTF-8 JSON; a lossy conversion is only a guard.
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn bytes_of(value: &Either<String, Buffer>) -> &[u8] {
+    match value {
+        Either::A(text) => text.as_bytes(),
+        Either::B(bytes) => bytes,
+    }
 }
 
 /// An engine built once from a catalog, a merchant and a tax table.
@@ -152,10 +182,7 @@ impl NativeEngine {
     #[napi]
     pub fn quote_many_text(&self, bodies: Vec<String>, at: Option<String>) -> Result<String> {
         guarded(|| {
-            let date = match date(at.as_deref()) {
-                Ok(d) => d,
-                Err(refusal) => return Ok(refusal),
-            };
+            let date = date_or_throw(at.as_deref())?;
             let mut out = Vec::with_capacity(bodies.len().saturating_mul(1024).saturating_add(2));
             out.push(b'[');
             for (i, body) in bodies.iter().enumerate() {
@@ -170,44 +197,37 @@ impl NativeEngine {
     }
 
     /// The report of recomputing `request` and comparing it with a
-    /// service's `response` (both JSON text): `Report::to_json`'s
-    /// `{match, kind?, mismatches, error?, quote?}`, or the `{"error": ...}`
-    /// text of a bad `at`.
+    /// service's `response` (each JSON text or bytes): `Report::to_json`'s
+    /// `{match, kind?, mismatches, error?, quote?}`; a bad `at` throws.
     #[napi]
     pub fn verify_text(
         &self,
-        request: String,
-        response: String,
+        request: Either<String, Buffer>,
+        response: Either<String, Buffer>,
         at: Option<String>,
     ) -> Result<String> {
         guarded(|| {
-            let date = match date(at.as_deref()) {
-                Ok(d) => d,
-                Err(refusal) => return Ok(refusal),
-            };
+            let date = date_or_throw(at.as_deref())?;
             let report = self
                 .engine
-                .verify_json(request.as_bytes(), response.as_bytes(), date);
+                .verify_json(bytes_of(&request), bytes_of(&response), date);
             Ok(report.to_json().to_string())
         })
     }
 
     /// The rates in force at `at` for the jurisdictions (all when empty),
-    /// as `checkout-tax rates --format json` prints them; or the
-    /// `{"error": ...}` text of a bad date or jurisdiction.
+    /// as `checkout-tax rates --format json` prints them; a bad date or
+    /// jurisdiction throws.
     #[napi]
     pub fn rates_text(&self, jurisdictions: Vec<String>, at: Option<String>) -> Result<String> {
         guarded(|| {
-            let date = match date(at.as_deref()) {
-                Ok(d) => d,
-                Err(refusal) => return Ok(refusal),
-            };
+            let date = date_or_throw(at.as_deref())?;
             let mut wanted = Vec::with_capacity(jurisdictions.len());
             for (i, j) in jurisdictions.iter().enumerate() {
                 match Jurisdiction::parse(j) {
                     Some(parsed) => wanted.push(parsed),
                     None => {
-                        return Ok(error_text(&Error::new(
+                        return Err(refusal_error(&Error::new(
                             ErrorCode::InvalidRequest,
                             format!("jurisdictions[{i}]"),
                             format!("`{j}` is not a jurisdiction such as `DE` or `US-CA`"),
