@@ -28,7 +28,7 @@ export interface LineItemRequest {
   ad_hoc_currency?: string;
   quantity?: number;
   description?: string;
-  [field: string]: JsonValue | undefined;
+  [field: string]: unknown;
 }
 
 /** The create-session request, as `checkout-tax quote` reads it. */
@@ -42,7 +42,7 @@ export interface SessionRequest {
   buyer_country?: string;
   buyer_region?: string;
   client_reference_id?: string;
-  [field: string]: JsonValue | undefined;
+  [field: string]: unknown;
 }
 
 /** A request given as an object, JSON text, or JSON bytes. */
@@ -55,7 +55,10 @@ export interface TaxComponent {
   /** The rate in percent, as decimal text (`"7.25"`). */
   rate: string;
   amount: Amount;
-  [field: string]: JsonValue | undefined;
+  /** Spec v2: the base the rate applies to. */
+  taxable_amount?: Amount;
+  /** Spec v2: `standard_rated`, `reduced_rated`, `zero_rated`, ... */
+  taxability_reason?: string;
 }
 
 /** One quoted line. */
@@ -69,7 +72,8 @@ export interface QuoteLine {
   amount_tax: Amount;
   amount_total: Amount;
   taxes: TaxComponent[];
-  [field: string]: JsonValue | undefined;
+  description?: string | null;
+  taxability_reason?: string;
 }
 
 export type TaxStatus = 'calculated' | 'requires_location' | 'not_collecting' | 'no_tax_data';
@@ -87,7 +91,11 @@ export interface Quote {
   tax_regime?: 'exclusive' | 'inclusive' | null;
   client_reference_id?: string | null;
   line_items: QuoteLine[];
-  [field: string]: JsonValue | undefined;
+  /** Spec v2: the date whose rates were used. */
+  tax_date?: string;
+  /** Spec v2: which tax data answered. */
+  tax_data_version?: JsonValue;
+  taxability_reason?: string;
 }
 
 /** The spec's error object. */
@@ -150,7 +158,7 @@ export interface MerchantSettings {
   tax_registrations?: string[];
   rounding_level?: 'line' | 'document';
   rounding_mode?: 'half_up' | 'half_even';
-  [field: string]: JsonValue | undefined;
+  [field: string]: unknown;
 }
 
 export interface EngineOptions {
@@ -171,7 +179,7 @@ export class Engine {
   /** The quote as compact JSON text (full precision). @throws {RequestError} */
   quoteJson(text: string | Uint8Array, options?: CallOptions | At): string;
   /** Never throws for a refusal; only `invalid_date` for a bad `at`. */
-  verify(request: RequestInput, response: JsonValue | Uint8Array, options?: CallOptions | At): VerifyReport;
+  verify(request: RequestInput, response: unknown, options?: CallOptions | At): VerifyReport;
   /** A quote or `{error}` per request, in order; throws only for a bad `at`. */
   quoteMany(requests: Iterable<RequestInput>, options?: CallOptions | At): Array<Quote | Refusal>;
   /** @throws {RequestError} `invalid_date` or `invalid_request` for a bad jurisdiction */
