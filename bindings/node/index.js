@@ -68,14 +68,15 @@ function fromNative(e) {
 
 /** The RequestError of an `{"error": {...}}` text. */
 function refusal(text) {
-  const { error } = JSON.parse(text);
+  const { error } = JSON.parse(text.charCodeAt(0) === 33 ? text.slice(1) : text);
   return new RequestError(error.code, error.message, error.param ?? null);
 }
 
 function isRefusal(text) {
   // Only for quote texts: a quote has no top-level `error` and starts
-  // with `{"mode"`; a refusal is `{"error": ...}`.
-  return text.startsWith('{"error"');
+  // with `{"mode"` (or `!{"mode"`); a refusal is `{"error": ...}` (or
+  // `!{"error": ...}` when its message quotes a long number).
+  return text.startsWith('{"error"') || text.startsWith('!{"error"');
 }
 
 // ------------------------------------------------------------ JSON text
@@ -146,18 +147,23 @@ function write(value, key, seen) {
   return out;
 }
 
-const BIG_DIGITS = /\d{16}/;
 const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
 /**
  * Parses the engine's JSON text; integers outside the safe range become
  * BigInt (exact). Text without a 16-digit run, the usual case, is plain
- * JSON.parse. Otherwise each such integer is first replaced by a marked
+ * JSON.parse. (The addon marks its quote texts that have one with a
+ * leading `!`, so quotes skip even that scan.) Otherwise each such integer is first replaced by a marked
  * string, with a mark that occurs nowhere in the text, so that no string
  * of the caller's can be taken for one.
  */
 function parse(text) {
-  if (!BIG_DIGITS.test(text)) return JSON.parse(text);
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  return parseBig(text);
+}
+
+/** `parse` for text known to have a 16-digit run. */
+function parseBig(text) {
   let mark = 'checkout-tax-bigint:';
   for (let n = 1; text.includes(mark); n++) mark = `checkout-tax-bigint-${n}:`;
   let found = false;
@@ -280,7 +286,8 @@ class Engine {
    * @throws {RequestError} when the engine refuses it
    */
   quote(request, options) {
-    return parse(this.#quoteText(request, options));
+    const out = this.#quoteText(request, options);
+    return out.charCodeAt(0) === 33 /* ! */ ? parseBig(out.slice(1)) : JSON.parse(out);
   }
 
   /**
@@ -289,9 +296,11 @@ class Engine {
    * @throws {RequestError} when the engine refuses it
    */
   quoteJson(text, options) {
-    return this.#quoteText(text, options);
+    const out = this.#quoteText(text, options);
+    return out.charCodeAt(0) === 33 /* ! */ ? out.slice(1) : out;
   }
 
+  /** The addon's answer, `!`-marked when it may hold big integers; throws refusals. */
   #quoteText(request, options) {
     const at = dateOf(options);
     let out;
