@@ -85,9 +85,51 @@ fn refusal(e: &Error) -> Refusal {
 
 /// The quote's JSON, or the refusal's code and param.
 fn answer(engine: &Engine, body: &str) -> Result<Value, Refusal> {
-    let request = SessionRequest::from_json(body).map_err(|e| refusal(&e))?;
-    let quote = engine.quote(&request, date()).map_err(|e| refusal(&e))?;
-    Ok(serde_json::to_value(&quote).unwrap())
+    let outcome = SessionRequest::from_json(body)
+        .and_then(|request| {
+            let quote = engine.quote(&request, date())?;
+            Ok(serde_json::to_value(&quote).unwrap())
+        })
+        .map_err(|e| refusal(&e));
+    record(engine, body, &outcome);
+    outcome
+}
+
+/// With `HOSTILE_CORPUS=FILE`, appends every body judged here to FILE as a
+/// JSON line `{seller, catalog, body, expected}`: the corpus the Node
+/// package replays (`bindings/node/scripts/hostile-corpus.sh`).
+fn record(engine: &Engine, body: &str, outcome: &Result<Value, Refusal>) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let Some(path) = std::env::var_os("HOSTILE_CORPUS") else {
+        return;
+    };
+    let seller = match engine.merchant().merchant_type {
+        MerchantType::Direct => "direct",
+        _ => "mor",
+    };
+    let catalog = if engine.catalog().price("price_max").is_some() {
+        "big"
+    } else {
+        "example"
+    };
+    let expected = match outcome {
+        Ok(q) => json!({
+            "currency": q["currency"],
+            "amount_subtotal": q["amount_subtotal"],
+            "amount_tax": q["amount_tax"],
+            "amount_total": q["amount_total"],
+            "tax_status": q["tax_status"],
+        }),
+        Err((code, param)) => json!({"error": {"code": code, "param": param}}),
+    };
+    let line = json!({"seller": seller, "catalog": catalog, "body": body, "expected": expected});
+    let _guard = LOCK.lock().unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
 }
 
 /// Shortens a body for a failure message.
