@@ -28,7 +28,10 @@ function readUrl() {
     loadRequest(q.get("request"));
     B.touched = true;
   }
-  if (q.has("at")) B.at = q.get("at");
+  if (q.has("at")) {
+    B.at = q.get("at");
+    fromLink.at = true;
+  }
   for (const s of Object.keys(SETTINGS)) {
     if (q.has(s)) {
       B[s] = normalise(s, q.get(s));
@@ -36,7 +39,10 @@ function readUrl() {
     }
   }
   if (TABS.includes(q.get("tab"))) tab = q.get("tab");
-  if (isDate(q.get("rates_at"))) rates.at = q.get("rates_at");
+  if (isDate(q.get("rates_at"))) {
+    rates.at = q.get("rates_at");
+    fromLink.rates_at = true;
+  }
   if (q.has("j")) rates.chosen = q.get("j").split(",").map((j) => j.trim().toUpperCase()).filter(Boolean);
   return fromLink;
 }
@@ -142,7 +148,7 @@ function renderService() {
   const data = cfg.tax_data ?? cfg.tax_data_version;
   if (data && typeof data === "object") {
     if (data.rows !== undefined) parts.push(`${data.rows} tax rows`);
-    const v = data.version ?? data.content_hash ?? data.hash;
+    const v = data.sha256 ?? data.version ?? data.content_hash;
     if (v) parts.push(`data ${String(v).slice(0, 12)}`);
   } else if (typeof data === "string") {
     parts.push(`data ${data.slice(0, 12)}`);
@@ -173,7 +179,7 @@ async function loadService() {
   const [config, catalog, listing] = await Promise.all([
     call("v1/config"),
     call("v1/catalog"),
-    call("v1/rates", { query: [["at", todayUtc()]] }),
+    call("v1/rates"),
   ]);
   if (config.status === 200 && config.data) {
     service.config = config.data;
@@ -182,6 +188,8 @@ async function loadService() {
       if (typeof m[s] === "string") service.merchant[s] = normalise(s, m[s]);
     }
     if ("tax_registrations" in m) service.merchant.tax_registrations = m.tax_registrations;
+    if (config.data.auth === true) service.needsKey = true;
+    if (isDate(config.data.default_at)) service.defaultAt = config.data.default_at;
   }
   if (catalog.status === 200 && catalog.data) {
     service.catalog = {
@@ -230,7 +238,8 @@ async function start() {
   for (const s of Object.keys(SETTINGS)) {
     if (!fromLink[s]) B[s] = service.merchant[s];
   }
-  if (!B.at) B.at = todayUtc();
+  if (!fromLink.at) B.at = service.defaultAt ?? todayUtc();
+  if (!fromLink.rates_at && isDate(B.at)) rates.at = B.at;
   initBuilder(onBuilderChange);
   initVerify();
   initRates(writeUrl);

@@ -134,9 +134,6 @@ function renderTable(rows, at) {
   return el("div", { class: "table-wrap" }, table);
 }
 
-/** Days since 1970 for a date string (for the chart's x axis only). */
-const day = (d) => Date.parse(`${d}T00:00:00Z`) / 86400000;
-
 function renderTimeline(jurisdiction, rows, at) {
   const series = new Map();
   for (const r of rows) {
@@ -151,15 +148,20 @@ function renderTimeline(jurisdiction, rows, at) {
     if (r.valid_to) bounds.add(r.valid_to);
   }
   const dates = [...bounds].sort();
-  const lo = day(dates[0]) - 365;
-  const hi = day(dates[dates.length - 1]) + 365;
-  const width = 720;
-  const left = 8;
-  const right = 8;
-  const lane = 34;
+  // An ordinal axis: the dates evenly spaced, so recent changes are as
+  // readable as old ones; open ends run to the edges.
+  const width = Math.max(300, ($("rates-body").clientWidth || 720) - 34);
+  const left = 4;
+  const right = 4;
+  const lane = 30;
   const top = 24;
-  const height = top + series.size * (lane + 16) + 26;
-  const x = (d) => left + ((d - lo) / (hi - lo)) * (width - left - right);
+  const unit = (width - left - right) / dates.length;
+  const twoRows = unit < 86;
+  const height = top + series.size * (lane + 20) + (twoRows ? 40 : 26);
+  const index = new Map(dates.map((d, i) => [d, i]));
+  const x = (d) => left + unit * (index.get(d) + 0.5);
+  const lo = left;
+  const hi = width - right;
   const figure = el("figure", { class: "timeline", "data-testid": `timeline-${jurisdiction}` });
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": `tl-${jurisdiction}-cap`, class: "timeline-svg" });
   let y = top;
@@ -167,15 +169,13 @@ function renderTimeline(jurisdiction, rows, at) {
   for (const [name, list] of series) {
     chart.append(svg("text", { x: left, y: y - 4, class: "tl-lane" }, name));
     for (const r of list) {
-      const from = r.valid_from ? day(r.valid_from) : lo;
-      const to = r.valid_to ? day(r.valid_to) : hi;
+      const x0 = r.valid_from ? x(r.valid_from) : lo;
+      const x1 = r.valid_to ? x(r.valid_to) : hi;
       const inForce = (!r.valid_from || r.valid_from <= at) && (!r.valid_to || at < r.valid_to);
-      const x0 = x(from);
-      const x1 = x(to);
       const g = svg("g", { class: inForce ? "tl-seg current" : "tl-seg" });
       g.append(svg("title", {}, `${name}: ${r.rate}% from ${r.valid_from ?? "the start"} to ${r.valid_to ?? "open end"}`));
       g.append(svg("rect", { x: x0, y, width: Math.max(1, x1 - x0 - 1), height: lane, rx: 3 }));
-      if (x1 - x0 > 44) g.append(svg("text", { x: (x0 + x1) / 2, y: y + lane / 2 + 5, "text-anchor": "middle" }, `${r.rate}%`));
+      if (x1 - x0 > 40) g.append(svg("text", { x: (x0 + x1) / 2, y: y + lane / 2 + 5, "text-anchor": "middle" }, `${r.rate}%`));
       chart.append(g);
     }
     for (let i = 1; i < list.length; i++) {
@@ -186,24 +186,20 @@ function renderTimeline(jurisdiction, rows, at) {
     }
     const last = list[list.length - 1];
     if (last?.valid_to) changes.push({ date: last.valid_to, text: `${name}: ${last.rate}% ends` });
-    y += lane + 16;
+    y += lane + 20;
   }
   // The chosen date and the change dates on the axis.
-  const axisY = height - 20;
+  const axisY = height - (twoRows ? 34 : 20);
   chart.append(svg("line", { x1: left, x2: width - right, y1: axisY, y2: axisY, class: "tl-axis" }));
-  const placed = [];
-  for (const d of dates) {
-    if (d === at) continue;
-    const px = x(day(d));
-    chart.append(svg("line", { x1: px, x2: px, y1: top - 2, y2: axisY + 4, class: "tl-change" }));
-    if (placed.every((p) => Math.abs(p - px) > 80)) {
-      chart.append(svg("text", { x: px, y: axisY + 16, "text-anchor": "middle", class: "tl-date" }, d));
-      placed.push(px);
-    }
-  }
-  const ax = x(day(at));
+  dates.forEach((d, i) => {
+    const px = x(d);
+    if (d !== at) chart.append(svg("line", { x1: px, x2: px, y1: top - 2, y2: axisY + 4, class: "tl-change" }));
+    const row = twoRows ? i % 2 : 0;
+    chart.append(svg("text", { x: px, y: axisY + 16 + row * 14, "text-anchor": "middle", class: d === at ? "tl-date tl-date-now" : "tl-date" }, d));
+  });
+  const ax = x(at);
   chart.append(svg("line", { x1: ax, x2: ax, y1: 8, y2: axisY + 4, class: "tl-now" }));
-  chart.append(svg("text", { x: Math.min(Math.max(ax, 40), width - 40), y: 12, "text-anchor": "middle", class: "tl-now-label" }, at));
+  chart.append(svg("text", { x: Math.min(Math.max(ax, 40), width - 40), y: 12, "text-anchor": "middle", class: "tl-now-label" }, `shown: ${at}`));
   figure.append(chart);
   changes.sort((a, b) => a.date.localeCompare(b.date));
   figure.append(el("figcaption", { id: `tl-${jurisdiction}-cap` },
