@@ -85,6 +85,7 @@ function selectTab(name, focus = false) {
   }
   if (name === "verify") syncVerifyRequest();
   if (name === "rates") showRates();
+  document.body.dataset.tab = name;
   writeUrl();
 }
 
@@ -143,7 +144,7 @@ function askKey(refused) {
 
 function renderService() {
   const m = service.merchant;
-  const parts = [`Merchant: ${m.merchant_type === "direct" ? "Direct" : "merchant of record"}`, `rounding ${m.rounding_level}, ${m.rounding_mode.replace("_", " ")}`];
+  const parts = [`Loaded merchant: ${m.merchant_type === "direct" ? "Direct" : "merchant of record"}`, `rounding ${m.rounding_level}, ${m.rounding_mode.replace("_", " ")}`];
   const cfg = service.config ?? {};
   const data = cfg.tax_data ?? cfg.tax_data_version;
   if (data && typeof data === "object") {

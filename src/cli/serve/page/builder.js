@@ -457,6 +457,7 @@ export function showServiceError(message) {
 
 function renderEmpty() {
   $("result").dataset.state = "empty";
+  mobileTotal(null);
   $("result").removeAttribute("aria-busy");
   $("result-body").replaceChildren(el("p", { class: "hint", text: "Add a line item to see the quote." }));
   placeError(null);
@@ -518,6 +519,7 @@ function jumpToError() {
 
 function renderRefusal(error) {
   $("result").dataset.state = "refused";
+  mobileTotal(`Refused: ${text(error.code)} ↓`);
   const go = el("button", { type: "button", class: "link-button", text: "Go to the field" });
   go.addEventListener("click", jumpToError);
   const where = error.param ? el("code", { text: text(error.param) }) : "the request";
@@ -601,6 +603,14 @@ function renderQuote(q) {
     parts.push(el("p", { class: "hint", text: `Discounts: ${q.discounts.map((d) => `${d.coupon ?? ""}${d.promotion_code ? ` (${d.promotion_code})` : ""} ${formatAmount(d.amount, cur)}`).join(", ")}` }));
   }
   $("result-body").replaceChildren(...parts);
+  mobileTotal(`Total ${formatAmount(q.amount_total, cur)} · ${status.replaceAll("_", " ")} ↓`);
+}
+
+/** The phone layout's shortcut to the quote, below the form (no test hooks: the totals carry those). */
+function mobileTotal(textValue) {
+  const link = $("mobile-total");
+  link.hidden = !textValue;
+  link.textContent = textValue ?? "";
 }
 
 function renderQuoteLine(line, i, currency) {
