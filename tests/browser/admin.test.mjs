@@ -5,7 +5,8 @@
 // with a screenshot of each flow under target/screenshots/.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -330,6 +331,82 @@ describe("amount formatting (the page's own module, in the browser)", () => {
         usd: "9.99 USD", jpy: "1,500 JPY", kwd: "1.000 KWD", small: "0.05 EUR", zero: "0.000 KWD", clf: "1.2345 CLF",
         big: "90,071,992,547,409.93 USD", bigType: "bigint", smallType: "number", round: '{"a":9007199254740993,"b":12}',
       });
+    });
+  });
+});
+
+describe("accessibility", () => {
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+  /** Runs axe-core's WCAG 2 A and AA rules (contrast included) on the page as it is. */
+  async function axe(page) {
+    await page.evaluate(axeSource);
+    return page.evaluate(async () => {
+      const r = await globalThis.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")}`);
+    });
+  }
+
+  for (const width of WIDTHS) {
+    test(`every tab passes axe's WCAG AA rules, with a quote, a refusal and a timeline on screen (${width} px)`, async () => {
+      // axe is injected as a script: the page's own CSP would refuse it, so this context bypasses it.
+      const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+      const page = await context.newPage();
+      try {
+        await page.goto(deepLink(server, { mode: "payment", line_items: [{ price_id: "price_widget_eur", quantity: 2 }, { price_id: "price_widget_eur", quantity: 0 }], buyer_country: "FI" }, "2024-09-01"));
+        await settled(page, "refused");
+        assert.deepEqual(await axe(page), []);
+        await page.goto(deepLink(server, { mode: "payment", line_items: [{ price_id: "price_widget_eur", quantity: 2 }], buyer_country: "FI" }, "2024-09-01"));
+        await settled(page);
+        assert.deepEqual(await axe(page), []);
+        await page.locator("#tab-verify").click();
+        await page.locator("#verify-response").fill('{"currency": "eur", "amount_subtotal": 2000, "amount_tax": 1, "amount_total": 2000}');
+        await page.locator("#verify-run").click();
+        await page.locator("[data-testid=verify-result]").waitFor();
+        assert.deepEqual(await axe(page), []);
+        await page.locator("#tab-rates").click();
+        await pick(page, "#rates-add", "finl", "Finland");
+        await page.locator("[data-testid=timeline-FI]").waitFor();
+        assert.deepEqual(await axe(page), []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test("a quote can be built with the keyboard alone, focus always visible", async () => {
+    await withPage(1280, async (page) => {
+      await page.goto(`${server.url}/?at=2025-06-01`);
+      await page.locator("body[data-ready]").waitFor({ state: "attached" });
+      // Tab from the top of the page to the country picker.
+      let focused = "";
+      for (let i = 0; i < 30 && focused !== "buyer_country"; i++) {
+        await page.keyboard.press("Tab");
+        focused = await page.evaluate(() => document.activeElement?.id ?? "");
+        const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+        assert.notEqual(outline, "none", `no visible focus on #${focused}`);
+      }
+      assert.equal(focused, "buyer_country");
+      await page.keyboard.type("germ");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      // On to the catalog search, then a product by its id.
+      for (let i = 0; i < 10 && focused !== "add-item"; i++) {
+        await page.keyboard.press("Tab");
+        focused = await page.evaluate(() => document.activeElement?.id ?? "");
+      }
+      assert.equal(focused, "add-item");
+      await page.keyboard.type("price_ebook_eur");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      await settled(page);
+      // Germany, e-books 7% inclusive: 1499 x 7/107 = 98.07 -> 98.
+      assert.deepEqual(await shownTotals(page), { amount_subtotal: "14.99 EUR", amount_tax: "0.98 EUR", amount_total: "14.99 EUR" });
+      // The tabs answer the arrow keys.
+      await page.locator("#tab-quote").focus();
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "tab-verify");
+      assert.equal(await page.locator("#panel-verify").isVisible(), true);
     });
   });
 });

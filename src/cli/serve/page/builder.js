@@ -331,9 +331,10 @@ function renderRegions() {
 /** Re-reads every control from the builder state. */
 export function renderForm() {
   const r = B.request;
-  $("merchant_type").value = B.merchant_type;
-  $("rounding_level").value = B.rounding_level;
-  $("rounding_mode").value = B.rounding_mode;
+  for (const s of ["merchant_type", "rounding_level", "rounding_mode"]) {
+    ensureOption($(s), B[s]);
+    $(s).value = B[s];
+  }
   const at = $("at");
   at.type = isDate(B.at) ? "date" : "text";
   at.value = B.at;
