@@ -8,6 +8,8 @@
 #
 #   bash benches/serve_wrk.sh            # 3 rounds of 8 s each per route
 #   ROUNDS=5 SECONDS_PER_ROUND=10 bash benches/serve_wrk.sh
+#   ENFORCE_TARGETS=0 ROUNDS=1 SECONDS_PER_ROUND=2 bash benches/serve_wrk.sh
+#       (CI's smoke run: fails on errors or a wrong answer, not on ratios)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
@@ -47,8 +49,8 @@ for r in $(seq "$ROUNDS"); do
   run "$base/v1/quote" BODY="$body" | sed "s/^/quote   round $r /" | tee -a "$work/results"
 done
 
-python3 - "$work/results" <<'PY'
-import re, statistics, sys
+ENFORCE="${ENFORCE_TARGETS:-1}" python3 - "$work/results" <<'PY'
+import os, re, statistics, sys
 rows = {"healthz": [], "quote": []}
 for line in open(sys.argv[1]):
     route = line.split()[0]
@@ -65,5 +67,7 @@ tput, tail = q_rps / h_rps, q_p99 / h_p99
 print(f"quote/healthz: throughput {tput:.2f}x (target >= 0.70), p99 {tail:.2f}x (target <= 1.50), errors {errors} (target 0)")
 ok = tput >= 0.7 and tail <= 1.5 and errors == 0
 print("targets met" if ok else "TARGETS MISSED")
+if os.environ["ENFORCE"] == "0":
+    sys.exit(1 if errors else 0)
 sys.exit(0 if ok else 1)
 PY
