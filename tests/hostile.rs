@@ -5,7 +5,15 @@
 //!
 //! Quotes use the example catalog and this file's own small tax table, never
 //! the shipped one, so a data update cannot move an answer. Every refusal is
-//! also checked through `Engine::quote_json`, the batch's unit of work.
+//! also checked through `Engine::quote_json`, the batch's unit of work, and
+//! every case is sent as an HTTP body to `checkout-tax serve` (`POST
+//! /v1/quote`, the engine's merchant settings as query parameters), which
+//! must give the library's code and param (status 400, or 413 over 1 MiB) or
+//! the library's quote.
+
+#[cfg(feature = "serve")]
+#[path = "common/http.rs"]
+mod http;
 
 use checkout_tax::{
     Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable, SessionRequest,
@@ -141,8 +149,44 @@ fn show(body: &str) -> String {
     s
 }
 
-/// The body is refused with exactly this code and param, by the library
-/// and by the batch's line answerer.
+/// The server the corpus is sent to for this engine's catalog (one per
+/// catalog, shared by the whole test binary and stopped when it exits).
+#[cfg(feature = "serve")]
+fn server_for(engine: &Engine) -> &'static http::Server {
+    static EXAMPLE: OnceLock<http::Server> = OnceLock::new();
+    static BIG: OnceLock<http::Server> = OnceLock::new();
+    let table = table_file();
+    let table = table.to_str().unwrap();
+    if engine.catalog().product("prod_big").is_some() {
+        BIG.get_or_init(|| {
+            let catalog = scratch("big_catalog.json");
+            std::fs::write(&catalog, BIG_CATALOG).unwrap();
+            let catalog = catalog.to_str().unwrap().to_owned();
+            http::Server::start_tied(&["--catalog", &catalog, "--tax-data", table])
+        })
+    } else {
+        EXAMPLE.get_or_init(|| {
+            http::Server::start_tied(&["--catalog", CATALOG_PATH, "--tax-data", table])
+        })
+    }
+}
+
+/// `POST /v1/quote` with the body, the engine's merchant as query parameters.
+#[cfg(feature = "serve")]
+fn over_http(engine: &Engine, body: &str) -> (u16, Value) {
+    let m = engine.merchant();
+    let path = format!(
+        "/v1/quote?at={AT}&merchant_type={}&rounding_level={}&rounding_mode={}",
+        m.merchant_type.as_str(),
+        m.rounding_level.as_str(),
+        m.rounding_mode.as_str()
+    );
+    let answer = server_for(engine).request("POST", &path, &[], body.as_bytes());
+    (answer.status, answer.json())
+}
+
+/// The body is refused with exactly this code and param, by the library,
+/// by the batch's line answerer and by the service.
 #[track_caller]
 fn assert_refused(engine: &Engine, body: &str, code: &str, param: Option<&str>) {
     let got = answer(engine, body);
@@ -162,15 +206,40 @@ fn assert_refused(engine: &Engine, body: &str, code: &str, param: Option<&str>) 
         "batch, for {}",
         show(body)
     );
+    #[cfg(feature = "serve")]
+    {
+        let (status, v) = over_http(engine, body);
+        let over = body.len() > checkout_tax::request::limits::MAX_REQUEST_BYTES;
+        assert_eq!(
+            status,
+            if over { 413 } else { 400 },
+            "HTTP, for {}",
+            show(body)
+        );
+        assert_eq!(
+            (&v["error"]["code"], &v["error"]["param"]),
+            (&json!(code), &json!(param)),
+            "HTTP, for {}",
+            show(body)
+        );
+    }
 }
 
 /// The body is quoted; returns the quote's JSON.
 #[track_caller]
 fn assert_quoted(engine: &Engine, body: &str) -> Value {
-    match answer(engine, body) {
+    let quote = match answer(engine, body) {
         Ok(v) => v,
         Err(e) => panic!("refused {e:?}: {}", show(body)),
-    }
+    };
+    #[cfg(feature = "serve")]
+    assert_eq!(
+        over_http(engine, body),
+        (200, quote.clone()),
+        "HTTP, for {}",
+        show(body)
+    );
+    quote
 }
 
 // ------------------------------------------------------------ not a request
