@@ -2,8 +2,7 @@
 //! fixtures in `tests/fixtures/`, quoting a JSON request, and running the
 //! real `checkout-tax` binary.
 
-// Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
+pub mod reference;
 
 use checkout_tax::{Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable};
 use serde_json::Value;

@@ -3,9 +3,9 @@
 //! (`tests/fixtures/catalog.json`), with the arithmetic in a comment.
 //! "round" is half away from zero unless the test says half even.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     Sums, direct, engine, line, merchant, mor, quoted, refused_value, status, sums, tax, taxes,
 };
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ fn document_level() -> checkout_tax::Engine {
 #[test]
 fn spec_example_with_8_percent_exclusive() {
     // 999 x 8% = 79.92 -> 80; total 999 + 80 = 1 079.
-    let q = common::quote(
+    let q = support::quote(
         &mor(),
         r#"{"mode": "payment", "presentation": "iframe",
             "line_items": [ { "price_id": "price_xxx", "quantity": 1 } ],
@@ -554,7 +554,7 @@ fn document_inclusive_split_ties_follow_the_group_first_line() {
 
 fn embedded(merchant: checkout_tax::MerchantType) -> checkout_tax::Engine {
     checkout_tax::Engine::builder()
-        .catalog(common::catalog())
+        .catalog(support::catalog())
         .merchant(checkout_tax::Merchant::new(merchant))
         .build()
         .unwrap()
@@ -672,7 +672,7 @@ fn a_table_can_state_its_first_covered_date() {
                jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n\
                FI,inclusive,VAT,*,24,,,https://vero.fi/\n\
                FI,inclusive,VAT,ebooks,10,2021-01-01,,https://vero.fi/\n";
-    let engine = common::engine_with_table(
+    let engine = support::engine_with_table(
         checkout_tax::Merchant::new(checkout_tax::MerchantType::MerchantOfRecord),
         csv,
     );
@@ -686,7 +686,7 @@ fn a_table_can_state_its_first_covered_date() {
         "calculated"
     );
     // Without the statement, a blank valid_from means "always".
-    let open = common::engine_with_table(
+    let open = support::engine_with_table(
         checkout_tax::Merchant::new(checkout_tax::MerchantType::MerchantOfRecord),
         "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\nFI,inclusive,VAT,*,24,,,https://vero.fi/\n",
     );

@@ -1,14 +1,14 @@
 //! The spec's business rules and every error code of its list, each refusal
 //! checked for its code and the `param` path it names. Quotes use the
 //! fixtures in `tests/fixtures/` (see its README); amounts are in
-//! `tests/amounts.rs`.
+//! `amounts`.
 
-mod common;
+use crate::support;
 
-use checkout_tax::{Engine, Error, ErrorCode, RateTable};
-use common::{
+use crate::support::{
     Sums, direct, engine, error, merchant, mor, quoted, refused, refused_value, status, sums, taxes,
 };
+use checkout_tax::{Engine, Error, ErrorCode, RateTable};
 use serde_json::{Value, json};
 
 /// The date of every quote that does not test a date.
@@ -470,7 +470,7 @@ fn engine_for(seller: Seller) -> Engine {
 fn every_refusal_names_its_code_and_param() {
     let mut failures = Vec::new();
     for (i, r) in REFUSALS.iter().enumerate() {
-        let got = common::quote(&engine_for(r.seller), r.request, AT);
+        let got = support::quote(&engine_for(r.seller), r.request, AT);
         let expected = (r.code.to_owned(), r.param.map(str::to_owned));
         match got {
             Ok(q) => failures.push(format!(
@@ -502,7 +502,7 @@ fn every_refusal_names_its_code_and_param() {
 #[test]
 fn every_code_of_the_spec_is_exercised() {
     let library: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    for code in common::SPEC_CODES {
+    for code in support::SPEC_CODES {
         assert!(library.contains(&code), "the library has no `{code}`");
         let covered = REFUSALS.iter().any(|r| r.code == code);
         assert!(covered, "no refusal case produces `{code}`");
@@ -511,7 +511,7 @@ fn every_code_of_the_spec_is_exercised() {
 
 #[test]
 fn the_spec_example_request_is_quoted() {
-    let q = common::quote(&mor(), SPEC_EXAMPLE, AT).unwrap();
+    let q = support::quote(&mor(), SPEC_EXAMPLE, AT).unwrap();
     assert_eq!(status(&q), "calculated");
     assert_eq!(q["tax_jurisdiction"], "US-CA");
     assert_eq!(q["tax_regime"], "exclusive");
@@ -654,8 +654,8 @@ fn ad_hoc_lines_are_taxed_as_general() {
     ]});
     let q = quoted(&direct(), &r, AT);
     assert_eq!(q["line_items"][0]["tax_category"], "general");
-    assert_eq!(taxes(&q, 0), [common::tax("VAT", "19", 239)]);
-    assert_eq!(taxes(&q, 1), [common::tax("VAT", "7", 98)]);
+    assert_eq!(taxes(&q, 0), [support::tax("VAT", "19", 239)]);
+    assert_eq!(taxes(&q, 1), [support::tax("VAT", "7", 98)]);
 }
 
 #[test]
@@ -714,8 +714,8 @@ fn subscription_lines_share_one_interval() {
 
 #[test]
 fn presentation_does_not_change_amounts() {
-    let iframe = common::quote(&mor(), SPEC_EXAMPLE, AT).unwrap();
-    let link = common::quote(&mor(), &SPEC_EXAMPLE.replace("iframe", "link"), AT).unwrap();
+    let iframe = support::quote(&mor(), SPEC_EXAMPLE, AT).unwrap();
+    let link = support::quote(&mor(), &SPEC_EXAMPLE.replace("iframe", "link"), AT).unwrap();
     assert_eq!(sums(&iframe), sums(&link));
     assert_eq!(sums(&link), Sums::of("USD", 999, 80, 1_079));
 }
@@ -880,7 +880,7 @@ fn a_region_without_rows_of_its_own_uses_its_country_rows() {
         let q = quoted(&mor(), &r, AT);
         assert_eq!(status(&q), "calculated", "{region}");
         assert_eq!(q["tax_jurisdiction"], "CA", "{region}");
-        assert_eq!(taxes(&q, 0), [common::tax("GST", "5", 100)], "{region}");
+        assert_eq!(taxes(&q, 0), [support::tax("GST", "5", 100)], "{region}");
         assert_eq!(sums(&q), Sums::of("CAD", 2_000, 100, 2_100), "{region}");
     }
 }
@@ -894,7 +894,7 @@ fn having_region_rows_is_a_property_of_the_whole_table_whatever_the_date() {
         "{HEADER}CA,exclusive,GST,*,5,2008-01-01,,https://www.canada.ca/en/revenue-agency/services/tax/businesses/topics/gst-hst-businesses/charge-collect-which-rate.html\n\
          CA-ON,exclusive,HST,*,13,2010-07-01,,https://www.canada.ca/en/revenue-agency/services/tax/businesses/topics/gst-hst-businesses/charge-collect-which-rate.html\n"
     );
-    let engine = common::engine_with_table(
+    let engine = support::engine_with_table(
         checkout_tax::Merchant::new(checkout_tax::MerchantType::MerchantOfRecord),
         &csv,
     );
@@ -930,12 +930,12 @@ fn ebook_in_de(at: &str) -> Vec<(String, String, i64)> {
 fn the_category_row_wins_over_the_star_row() {
     // 1 499 x 7/107 = 98.07 -> 98 (ebooks), where a general line of 1 000
     // gets 1 000 x 19/119 = 159.66 -> 160.
-    assert_eq!(ebook_in_de(AT), [common::tax("VAT", "7", 98)]);
+    assert_eq!(ebook_in_de(AT), [support::tax("VAT", "7", 98)]);
     let r = json!({"mode": "payment", "buyer_country": "DE",
         "line_items": [{"price_id": "price_widget_eur", "quantity": 1}]});
     assert_eq!(
         taxes(&quoted(&mor(), &r, AT), 0),
-        [common::tax("VAT", "19", 160)]
+        [support::tax("VAT", "19", 160)]
     );
 }
 
@@ -943,8 +943,8 @@ fn the_category_row_wins_over_the_star_row() {
 fn a_category_row_not_yet_in_force_falls_back_to_the_star_row() {
     // The DE ebooks row starts on 2019-12-18 (valid_from inclusive).
     // The day before: 1 499 x 19/119 = 239.34 -> 239.
-    assert_eq!(ebook_in_de("2019-12-17"), [common::tax("VAT", "19", 239)]);
-    assert_eq!(ebook_in_de("2019-12-18"), [common::tax("VAT", "7", 98)]);
+    assert_eq!(ebook_in_de("2019-12-17"), [support::tax("VAT", "19", 239)]);
+    assert_eq!(ebook_in_de("2019-12-18"), [support::tax("VAT", "7", 98)]);
 }
 
 #[test]
@@ -954,11 +954,11 @@ fn a_zero_rated_category_is_calculated_at_zero() {
         "line_items": [{"price_id": "price_ebook_gbp", "quantity": 1}]});
     let q = quoted(&mor(), &r, AT);
     assert_eq!(status(&q), "calculated");
-    assert_eq!(taxes(&q, 0), [common::tax("VAT", "0", 0)]);
+    assert_eq!(taxes(&q, 0), [support::tax("VAT", "0", 0)]);
     assert_eq!(sums(&q), Sums::of("GBP", 999, 0, 999));
     // Before 2020-05-01 the star row applies: 999 x 20/120 = 166.5 -> 167.
     let q = quoted(&mor(), &r, "2020-04-30");
-    assert_eq!(taxes(&q, 0), [common::tax("VAT", "20", 167)]);
+    assert_eq!(taxes(&q, 0), [support::tax("VAT", "20", 167)]);
 }
 
 // --- Malformed tax data ------------------------------------------------------------------
@@ -1059,7 +1059,7 @@ fn adjacent_validity_periods_do_not_overlap() {
 #[test]
 fn the_fixture_table_parses_whole() {
     // 26 data rows; every one has a source.
-    let table = common::table();
+    let table = support::table();
     assert_eq!(table.rows().len(), 26);
     assert!(table.rows().iter().all(|r| r.source.starts_with("http")));
 }

@@ -17,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, OnceLock};
 
 const AT: &str = "2025-06-01";
-const CATALOG: &str = include_str!("../examples/catalog.json");
+const CATALOG: &str = include_str!("../../examples/catalog.json");
 const CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/catalog.json");
 
 /// This file's tax table: one exclusive and one inclusive jurisdiction.

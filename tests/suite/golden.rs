@@ -21,7 +21,7 @@
 //! ```
 //! Expected figures are worked out by hand (see each case's `about`).
 
-mod common;
+use crate::support;
 
 use checkout_tax::{Catalog, Engine, Merchant, RateTable, SessionRequest};
 use serde::Deserialize;
@@ -104,11 +104,11 @@ fn engine_for(case: &Case) -> Result<Engine, String> {
     let merchant = Merchant::from_json(&merchant.to_string()).map_err(|e| e.to_string())?;
     let catalog = match &case.catalog {
         Some(c) => Arc::new(Catalog::from_json(&c.to_string()).map_err(|e| e.to_string())?),
-        None => common::catalog(),
+        None => support::catalog(),
     };
     let table = match &case.tax_data {
         Some(csv) => Arc::new(RateTable::from_csv(csv).map_err(|e| e.to_string())?),
-        None => common::table(),
+        None => support::table(),
     };
     Engine::builder()
         .catalog(catalog)
