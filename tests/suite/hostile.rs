@@ -1,16 +1,16 @@
-//! Hostile input (issue 6): a corpus of nasty requests, each with the exact
-//! error code (and `param`) it must get, or the quote it must still get;
-//! then the CLI's `batch` on lines that are not requests at all, and
-//! malformed tax data through the CLI.
+//! Hostile input (issue 6). Every nasty request that must be refused is a
+//! case of `tests/corpus/refusals.json` (run by `refusals` through the
+//! library, `Engine::quote_json` and the CLI); here are the hostile requests
+//! that must still be quoted, then the CLI's `batch` on lines that are not
+//! requests at all, and hostile files given to `quote` and `verify`.
 //!
-//! Quotes use the example catalog and this file's own small tax table, never
-//! the shipped one, so a data update cannot move an answer. Every refusal is
-//! also checked through `Engine::quote_json`, the batch's unit of work.
+//! Quotes use the example catalog and the corpus's small tax table
+//! (`tests/corpus/small_rates.csv`), never the shipped one, so a data update
+//! cannot move an answer.
 
-use checkout_tax::{
-    Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable, SessionRequest,
-};
-use serde_json::{Value, json};
+use crate::support;
+use checkout_tax::{Catalog, Date, Engine, Error, MerchantType, RateTable, SessionRequest};
+use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -20,21 +20,11 @@ const AT: &str = "2025-06-01";
 const CATALOG: &str = include_str!("../../examples/catalog.json");
 const CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/catalog.json");
 
-/// This file's tax table: one exclusive and one inclusive jurisdiction.
-const TABLE: &str = "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source
-US-CA,exclusive,Sales tax,*,7.25,,,https://www.cdtfa.ca.gov/
-DE,inclusive,VAT,*,19,,,https://www.gesetze-im-internet.de/ustg_1980/__12.html
-";
+/// The corpus's small tax table: one exclusive and one inclusive jurisdiction.
+const TABLE: &str = include_str!("../corpus/small_rates.csv");
 
 /// Prices near int64's edge, for the overflow cases.
-const BIG_CATALOG: &str = r#"{
-  "products": [{"id": "prod_big", "default_price": "price_max"}],
-  "prices": [
-    {"id": "price_max", "product": "prod_big", "currency": "usd", "unit_amount": 9223372036854775807},
-    {"id": "price_half", "product": "prod_big", "currency": "usd", "unit_amount": 4611686018427387904},
-    {"id": "price_10t", "product": "prod_big", "currency": "usd", "unit_amount": 10000000000000}
-  ]
-}"#;
+const BIG_CATALOG: &str = include_str!("../corpus/big_catalog.json");
 
 /// A valid line of the example catalog.
 const LINE: &str = r#"{"price_id":"price_xxx","quantity":1}"#;
@@ -51,7 +41,7 @@ fn table() -> Arc<RateTable> {
 fn engine_with(catalog: &str, t: MerchantType) -> Engine {
     Engine::builder()
         .catalog(Catalog::from_json(catalog).unwrap())
-        .merchant(Merchant::new(t))
+        .merchant(checkout_tax::Merchant::new(t))
         .tax_table(table())
         .build()
         .unwrap()
@@ -77,19 +67,6 @@ fn ad_hoc(amount: &str, quantity: &str) -> String {
     format!(r#"{{"ad_hoc_amount":{amount},"ad_hoc_currency":"usd","quantity":{quantity}}}"#)
 }
 
-type Refusal = (String, Option<String>);
-
-fn refusal(e: &Error) -> Refusal {
-    (e.code().as_str().to_owned(), e.param().map(str::to_owned))
-}
-
-/// The quote's JSON, or the refusal's code and param.
-fn answer(engine: &Engine, body: &str) -> Result<Value, Refusal> {
-    let request = SessionRequest::from_json(body).map_err(|e| refusal(&e))?;
-    let quote = engine.quote(&request, date()).map_err(|e| refusal(&e))?;
-    Ok(serde_json::to_value(&quote).unwrap())
-}
-
 /// Shortens a body for a failure message.
 fn show(body: &str) -> String {
     let mut s: String = body.chars().take(160).collect();
@@ -99,168 +76,29 @@ fn show(body: &str) -> String {
     s
 }
 
-/// The body is refused with exactly this code and param, by the library
-/// and by the batch's line answerer.
-#[track_caller]
-fn assert_refused(engine: &Engine, body: &str, code: &str, param: Option<&str>) {
-    let got = answer(engine, body);
-    let expected: Result<Value, Refusal> = Err((code.to_owned(), param.map(str::to_owned)));
-    assert_eq!(got, expected, "for {}", show(body));
-    let mut line = Vec::new();
-    assert!(
-        !engine
-            .quote_json(body.as_bytes(), date(), &mut line)
-            .is_quote()
-    );
-    let v: Value = serde_json::from_slice(&line).unwrap();
-    assert_eq!(v["error"]["code"], code, "batch, for {}", show(body));
-    assert_eq!(
-        v["error"]["param"],
-        json!(param),
-        "batch, for {}",
-        show(body)
-    );
-}
-
-/// The body is quoted; returns the quote's JSON.
+/// The body is quoted (and keeps the quote laws); returns the quote's JSON.
 #[track_caller]
 fn assert_quoted(engine: &Engine, body: &str) -> Value {
-    match answer(engine, body) {
-        Ok(v) => v,
-        Err(e) => panic!("refused {e:?}: {}", show(body)),
-    }
+    let quote = SessionRequest::from_json(body).and_then(|r| {
+        let q = engine.quote(&r, date())?;
+        support::assert_quote_laws(&q);
+        Ok(serde_json::to_value(&q).unwrap())
+    });
+    quote.unwrap_or_else(|e| panic!("refused ({}, {:?}): {}", e.code(), e.param(), show(body)))
 }
 
-// ------------------------------------------------------------ not a request
+// ------------------------------------------------------------ still quoted
 
 #[test]
-fn not_a_request_object() {
-    let e = mor();
+fn white_space_around_the_object_is_json_own() {
     let ok = payment(LINE, "");
-    for body in [
-        "",
-        " ",
-        "\n",
-        "not json",
-        "null",
-        "true",
-        "1",
-        "\"payment\"",
-        "[]",
-        "[{\"mode\":\"payment\"}]",
-        "{",
-        "{\"mode\":\"payment\"",
-        &ok[..ok.len() - 1], // truncated
-        &format!("{ok} x"),  // trailing garbage
-        &format!("{ok}{ok}"),
-        &format!("{ok},"),
-        &format!("\u{feff}{ok}"), // byte order mark: not JSON's
-        "{'mode':'payment'}",
-        "{mode:\"payment\"}",
-        "{\"mode\":\"payment\",}",
-    ] {
-        assert_refused(&e, body, "invalid_request", None);
-    }
-    // Cut inside a field: the fault is that field's.
-    for (body, param) in [
-        (r#"{"mode""#, "mode"),
-        (r#"{"mode":"#, "mode"),
-        (r#"{"mode":"pay"#, "mode"),
-        (r#"{"mode":"payment","line_items":["#, "line_items[0]"),
-        (
-            r#"{"mode":"payment","line_items":[{"price_id""#,
-            "line_items[0].price_id",
-        ),
-        (
-            r#"{"mode":"payment","line_items":[{"price_id":"price_xxx","#,
-            "line_items[0]",
-        ),
-        (
-            r#"{"mode":"payment","line_items":[{"quantity":1"#,
-            "line_items[0]",
-        ),
-    ] {
-        assert_refused(&e, body, "invalid_request", Some(param));
-    }
-    // White space around the object is JSON's own.
-    assert_quoted(&e, &format!(" \r\n\t{ok} \n\t "));
+    assert_quoted(&mor(), &format!(" \r\n\t{ok} \n\t "));
 }
 
 #[test]
-fn empty_things() {
-    let e = mor();
-    assert_refused(&e, "{}", "invalid_mode", Some("mode"));
-    assert_refused(&e, r#"{"mode":""}"#, "invalid_mode", Some("mode"));
-    assert_refused(
-        &e,
-        r#"{"mode":"payment"}"#,
-        "missing_line_items",
-        Some("line_items"),
-    );
-    assert_refused(
-        &e,
-        &payment("", ""),
-        "missing_line_items",
-        Some("line_items"),
-    );
-    assert_refused(
-        &e,
-        &payment("{}", ""),
-        "invalid_line_item",
-        Some("line_items[0]"),
-    );
-    assert_refused(&e, r#"{"":1}"#, "unknown_field", Some(""));
-    assert_refused(
-        &e,
-        &payment(r#"{"":1}"#, ""),
-        "unknown_field",
-        Some("line_items[0]."),
-    );
-    assert_refused(
-        &e,
-        &payment(LINE, r#""presentation":"""#),
-        "invalid_presentation",
-        Some("presentation"),
-    );
-    assert_refused(
-        &e,
-        &payment(r#"{"price_id":"","quantity":1}"#, ""),
-        "unknown_price",
-        Some("line_items[0].price_id"),
-    );
-    assert_refused(
-        &e,
-        &payment(r#"{"product_id":"","quantity":1}"#, ""),
-        "unknown_product",
-        Some("line_items[0].product_id"),
-    );
-    assert_refused(
-        &direct(),
-        &payment(
-            r#"{"ad_hoc_amount":1,"ad_hoc_currency":"","quantity":1}"#,
-            "",
-        ),
-        "invalid_currency",
-        Some("line_items[0].ad_hoc_currency"),
-    );
-    for (field, code) in [
-        ("customer_email", "invalid_email"),
-        ("success_url", "invalid_url"),
-        ("cancel_url", "invalid_url"),
-        ("buyer_country", "invalid_country"),
-    ] {
-        let body = payment(LINE, &format!(r#""{field}":"""#));
-        assert_refused(&e, &body, code, Some(field));
-    }
-    assert_refused(
-        &e,
-        &payment(LINE, r#""buyer_country":"US","buyer_region":"""#),
-        "invalid_region",
-        Some("buyer_region"),
-    );
-    // Empty strings that are fine: a reference and a description.
+fn empty_reference_and_description_are_quoted() {
     let q = assert_quoted(
-        &e,
+        &mor(),
         &payment(
             r#"{"price_id":"price_xxx","quantity":1,"description":""}"#,
             r#""client_reference_id":"""#,
@@ -269,77 +107,8 @@ fn empty_things() {
     assert_eq!(q["client_reference_id"], "");
 }
 
-// ------------------------------------------------------------ wrong types
-
-/// Values of every JSON type but string.
-const NOT_STRINGS: [&str; 6] = ["1", "1.5", "true", "[]", "{}", "[\"payment\"]"];
-
 #[test]
-fn wrong_type_in_every_top_level_field() {
-    let e = mor();
-    for field in [
-        "mode",
-        "presentation",
-        "customer_email",
-        "success_url",
-        "cancel_url",
-        "buyer_country",
-        "buyer_region",
-        "client_reference_id",
-    ] {
-        for value in NOT_STRINGS {
-            let body = if field == "mode" {
-                format!(r#"{{"mode":{value},"line_items":[{LINE}]}}"#)
-            } else {
-                payment(LINE, &format!(r#""{field}":{value}"#))
-            };
-            assert_refused(&e, &body, "invalid_request", Some(field));
-        }
-    }
-    for value in ["1", "\"x\"", "true", "{}", "{\"price_id\":\"price_xxx\"}"] {
-        let body = format!(r#"{{"mode":"payment","line_items":{value}}}"#);
-        assert_refused(&e, &body, "invalid_request", Some("line_items"));
-    }
-    // An element of line_items that is not an object.
-    for value in ["1", "\"x\"", "true", "null", "[]", "[{}]"] {
-        let body = payment(value, "");
-        assert_refused(&e, &body, "invalid_request", Some("line_items[0]"));
-        let body = payment(&format!("{LINE},{value}"), "");
-        assert_refused(&e, &body, "invalid_request", Some("line_items[1]"));
-    }
-}
-
-#[test]
-fn wrong_type_in_every_line_field() {
-    let (e, d) = (mor(), direct());
-    for field in ["price_id", "product_id", "ad_hoc_currency", "description"] {
-        for value in NOT_STRINGS {
-            let body = payment(&format!(r#"{{"{field}":{value},"quantity":1}}"#), "");
-            let param = format!("line_items[0].{field}");
-            assert_refused(&e, &body, "invalid_request", Some(&param));
-            assert_refused(&d, &body, "invalid_request", Some(&param));
-        }
-    }
-    // Integers: a string, a boolean, an array or an object is a wrong type
-    // (a number that is not an integer is a wrong value, below).
-    for field in ["quantity", "ad_hoc_amount"] {
-        for value in ["\"1\"", "\"\"", "true", "[]", "[1]", "{}", "{\"v\":1}"] {
-            let body =
-                payment(
-                    &format!(r#"{{"price_id":"price_xxx","quantity":1,"{field}":{value}}}"#)
-                        .replacen(r#""quantity":1,"quantity""#, r#""quantity""#, 1),
-                    "",
-                );
-            let param = format!("line_items[0].{field}");
-            assert_refused(&d, &body, "invalid_request", Some(&param));
-        }
-    }
-}
-
-// ------------------------------------------------------------ numbers
-
-#[test]
-fn quantities() {
+fn quantities_1_and_999_999_are_quoted() {
     let e = mor();
     let q = |quantity: &str| {
         payment(
@@ -347,126 +116,25 @@ fn quantities() {
             "",
         )
     };
-    for bad in [
-        "0",
-        "-0",
-        "-1",
-        "1000000",
-        "9223372036854775807",
-        "-9223372036854775808",
-        // Out of int64, and not integers: wrong values, not wrong types.
-        "9223372036854775808",
-        "-9223372036854775809",
-        "18446744073709551616",
-        "1.5",
-        "1.0",
-        "1e2",
-        "0.5e1",
-        "-1.5",
-        "1e400",
-        "-1e400",
-        "1e-400",
-        "100000000000000000000000000000",
-    ] {
-        assert_refused(
-            &e,
-            &q(bad),
-            "invalid_quantity",
-            Some("line_items[0].quantity"),
-        );
-    }
     assert_quoted(&e, &q("1"));
     let max = assert_quoted(&e, &q("999999"));
     assert_eq!(max["amount_subtotal"], 999 * 999_999);
-    assert_refused(
-        &e,
-        &payment(r#"{"price_id":"price_xxx"}"#, ""),
-        "invalid_quantity",
-        Some("line_items[0].quantity"),
-    );
 }
 
 #[test]
-fn ad_hoc_amounts_at_the_int64_edge() {
+fn ad_hoc_amounts_0_and_int64_max_are_quoted() {
     let d = direct();
-    let param = Some("line_items[0].ad_hoc_amount");
-    // 2^63 - 1 is an amount; 2^63 is not.
+    // 2^63 - 1 is an amount (2^63 is not: a refusal case).
     let max = assert_quoted(&d, &payment(&ad_hoc("9223372036854775807", "1"), ""));
     assert_eq!(max["amount_total"], i64::MAX);
     assert_eq!(max["tax_status"], "requires_location");
-    for bad in [
-        "9223372036854775808",
-        "18446744073709551615",
-        "18446744073709551616",
-        "-9223372036854775809",
-        "1e19",
-        "1e400",
-        "-1e400",
-        "1.5",
-        "100.0",
-        "1e2",
-    ] {
-        assert_refused(&d, &payment(&ad_hoc(bad, "1"), ""), "invalid_amount", param);
-    }
-    for negative in ["-1", "-9223372036854775808"] {
-        assert_refused(
-            &d,
-            &payment(&ad_hoc(negative, "1"), ""),
-            "invalid_amount",
-            param,
-        );
-    }
     assert_quoted(&d, &payment(&ad_hoc("0", "1"), ""));
-    // `-0` has a minus sign, and serde_json reads it as the float -0.0: a
-    // wrong value like `1.0`, not the amount 0.
-    assert_refused(
-        &d,
-        &payment(&ad_hoc("-0", "1"), ""),
-        "invalid_amount",
-        param,
-    );
 }
 
 #[test]
-fn overflow_is_amount_too_large() {
+fn amounts_just_inside_int64_are_quoted() {
     let d = direct();
-    let line0 = Some("line_items[0]");
-    // unit x quantity beyond int64.
-    assert_refused(
-        &d,
-        &payment(&ad_hoc("9223372036854775807", "2"), ""),
-        "amount_too_large",
-        line0,
-    );
-    assert_refused(
-        &d,
-        &payment(&ad_hoc("4611686018427387904", "2"), ""),
-        "amount_too_large",
-        line0,
-    );
     assert_quoted(&d, &payment(&ad_hoc("4611686018427387903", "2"), ""));
-    // Each line fits, their sum does not.
-    let two = format!(
-        "{},{}",
-        ad_hoc("4611686018427387904", "1"),
-        ad_hoc("4611686018427387904", "1")
-    );
-    assert_refused(
-        &d,
-        &payment(&two, ""),
-        "amount_too_large",
-        Some("line_items[1]"),
-    );
-    // The base fits, base + exclusive tax does not.
-    assert_refused(
-        &d,
-        &payment(
-            &ad_hoc("9223372036854775807", "1"),
-            r#""buyer_country":"US","buyer_region":"CA""#,
-        ),
-        "amount_too_large",
-        line0,
-    );
     // Inclusive tax is inside the price: int64::MAX is still quoted.
     let q = assert_quoted(
         &d,
@@ -483,153 +151,13 @@ fn overflow_is_amount_too_large() {
     let line =
         |price: &str, quantity: u32| format!(r#"{{"price_id":"{price}","quantity":{quantity}}}"#);
     assert_quoted(&big, &payment(&line("price_max", 1), ""));
-    assert_refused(
-        &big,
-        &payment(&line("price_max", 2), ""),
-        "amount_too_large",
-        line0,
-    );
-    assert_refused(
-        &big,
-        &payment(&line("price_10t", 999_999), ""),
-        "amount_too_large",
-        line0,
-    );
     assert_quoted(&big, &payment(&line("price_10t", 922_337), ""));
-    assert_refused(
-        &big,
-        &payment(
-            &format!("{},{}", line("price_half", 1), line("price_half", 1)),
-            "",
-        ),
-        "amount_too_large",
-        Some("line_items[1]"),
-    );
-    assert_refused(
-        &big,
-        &payment(
-            &line("price_max", 1),
-            r#""buyer_country":"US","buyer_region":"CA""#,
-        ),
-        "amount_too_large",
-        line0,
-    );
 }
 
-// ------------------------------------------------------------ duplicates
-
 #[test]
-fn duplicate_keys() {
-    let (e, d) = (mor(), direct());
-    assert_refused(
-        &e,
-        r#"{"mode":"payment","mode":"payment","line_items":[{"price_id":"price_xxx","quantity":1}]}"#,
-        "invalid_request",
-        Some("mode"),
-    );
-    assert_refused(
-        &e,
-        &format!(r#"{{"mode":"payment","line_items":[{LINE}],"line_items":[{LINE}]}}"#),
-        "invalid_request",
-        Some("line_items"),
-    );
-    // null then a value is still two keys.
-    assert_refused(
-        &e,
-        &payment(LINE, r#""buyer_country":null,"buyer_country":"US""#),
-        "invalid_request",
-        Some("buyer_country"),
-    );
-    for field in [
-        "presentation",
-        "customer_email",
-        "success_url",
-        "cancel_url",
-        "buyer_country",
-        "buyer_region",
-        "client_reference_id",
-    ] {
-        // A valid value each time: the second key is the only fault.
-        let value = match field {
-            "presentation" => "link",
-            "customer_email" => "a@b.co",
-            "success_url" | "cancel_url" => "https://a.co/",
-            "buyer_country" => "US",
-            "buyer_region" => "US-CA",
-            _ => "a",
-        };
-        let body = payment(LINE, &format!(r#""{field}":"{value}","{field}":"{value}""#));
-        assert_refused(&e, &body, "invalid_request", Some(field));
-    }
-    for (field, value) in [
-        ("price_id", "\"price_xxx\""),
-        ("product_id", "\"prod_widget\""),
-        ("quantity", "1"),
-        ("ad_hoc_amount", "1"),
-        ("ad_hoc_currency", "\"usd\""),
-        ("description", "\"d\""),
-    ] {
-        let body = payment(
-            &format!(r#"{{"quantity":1,"{field}":{value},"{field}":{value}}}"#).replacen(
-                r#"{"quantity":1,"quantity":1,"#,
-                r#"{"quantity":1,"#,
-                1,
-            ),
-            "",
-        );
-        let param = format!("line_items[0].{field}");
-        assert_refused(&d, &body, "invalid_request", Some(&param));
-    }
-    // Only the first fault is reported: the duplicate comes first here.
-    assert_refused(
-        &e,
-        r#"{"mode":"payment","mode":"Payment","quantitiy":1}"#,
-        "invalid_request",
-        Some("mode"),
-    );
-}
-
-// ------------------------------------------------------------ null
-
-#[test]
-fn null_is_absent_in_every_field() {
-    let (e, d) = (mor(), direct());
-    // Required fields: null is as missing.
-    assert_refused(
-        &e,
-        &format!(r#"{{"mode":null,"line_items":[{LINE}]}}"#),
-        "invalid_mode",
-        Some("mode"),
-    );
-    assert_refused(
-        &e,
-        r#"{"mode":"payment","line_items":null}"#,
-        "missing_line_items",
-        Some("line_items"),
-    );
+fn null_in_an_optional_field_changes_nothing() {
+    let e = mor();
     assert_quoted(&e, r#"{"mode":"setup","line_items":null}"#);
-    assert_refused(
-        &e,
-        &payment(r#"{"price_id":"price_xxx","quantity":null}"#, ""),
-        "invalid_quantity",
-        Some("line_items[0].quantity"),
-    );
-    assert_refused(
-        &e,
-        &payment(r#"{"price_id":null,"quantity":1}"#, ""),
-        "invalid_line_item",
-        Some("line_items[0]"),
-    );
-    assert_refused(
-        &d,
-        &payment(
-            r#"{"ad_hoc_amount":100,"ad_hoc_currency":null,"quantity":1}"#,
-            "",
-        ),
-        "missing_ad_hoc_currency",
-        Some("line_items[0].ad_hoc_currency"),
-    );
-    // Optional fields: null changes nothing.
     let plain = assert_quoted(&e, &payment(LINE, r#""buyer_country":"DE""#));
     let all_null = assert_quoted(
         &e,
@@ -647,125 +175,11 @@ fn null_is_absent_in_every_field() {
     assert_eq!(nowhere["amount_tax"], 0);
 }
 
-// ------------------------------------------------------------ strings
-
 #[test]
-fn unicode_and_control_characters() {
-    let (e, d) = (mor(), direct());
-    let price = |id: &str| payment(&format!(r#"{{"price_id":"{id}","quantity":1}}"#), "");
-    let unknown = Some("line_items[0].price_id");
-    for id in [
-        r"price\u0000xxx",
-        r"price_xxx\u0000",
-        r"\u0000",
-        r"price_xxx\n",
-        r"price_\u202exxx",
-        "price_xxx\u{200b}",
-        "ｐｒｉｃｅ_xxx",
-        "price_😀",
-        r"price_\ud83d\ude00",
-        r"\/\\\b\f\r\t",
-    ] {
-        assert_refused(&e, &price(id), "unknown_price", unknown);
-    }
-    // Raw control characters and lone surrogates are not JSON strings.
-    for id in [
-        "price\u{0}xxx",
-        "price\u{1}",
-        "price\txxx",
-        "price\nxxx",
-        r"\ud800",
-        r"\udc00x",
-        r"\x41",
-        r"\u12",
-    ] {
-        assert_refused(&e, &price(id), "invalid_request", unknown);
-    }
-    assert_refused(
-        &e,
-        &format!(r#"{{"mode":"payment\u0000","line_items":[{LINE}]}}"#),
-        "invalid_mode",
-        Some("mode"),
-    );
-    assert_refused(
-        &e,
-        &format!(r#"{{"mode":"ｐａｙｍｅｎｔ","line_items":[{LINE}]}}"#),
-        "invalid_mode",
-        Some("mode"),
-    );
-    assert_refused(
-        &e,
-        &payment(LINE, r#""mοde":"payment""#),
-        "unknown_field",
-        Some("mοde"),
-    );
-    assert_refused(
-        &e,
-        &payment(LINE, r#""mode\u0000":1"#),
-        "unknown_field",
-        Some("mode\u{0}"),
-    );
-    for (extra, code, param) in [
-        (
-            r#""buyer_country":"ÜS""#,
-            "invalid_country",
-            "buyer_country",
-        ),
-        (
-            r#""buyer_country":"U\u0000""#,
-            "invalid_country",
-            "buyer_country",
-        ),
-        (
-            r#""buyer_country":"US","buyer_region":"C\u0000""#,
-            "invalid_region",
-            "buyer_region",
-        ),
-        (
-            r#""buyer_country":"US","buyer_region":"ÇA""#,
-            "invalid_region",
-            "buyer_region",
-        ),
-        (
-            r#""customer_email":"buyer\u0000@example.com""#,
-            "invalid_email",
-            "customer_email",
-        ),
-        (
-            r#""customer_email":"buyer@exa mple.com""#,
-            "invalid_email",
-            "customer_email",
-        ),
-        (
-            r#""success_url":"https://exa\u0007mple.com/""#,
-            "invalid_url",
-            "success_url",
-        ),
-        (
-            r#""cancel_url":"https://example.com/\u0000""#,
-            "invalid_url",
-            "cancel_url",
-        ),
-        (
-            r#""cancel_url":"javascript:alert(1)""#,
-            "invalid_url",
-            "cancel_url",
-        ),
-    ] {
-        assert_refused(&e, &payment(LINE, extra), code, Some(param));
-    }
-    assert_refused(
-        &d,
-        &payment(
-            r#"{"ad_hoc_amount":1,"ad_hoc_currency":"ｕｓｄ","quantity":1}"#,
-            "",
-        ),
-        "invalid_currency",
-        Some("line_items[0].ad_hoc_currency"),
-    );
-    // Free text keeps whatever it is given, echoed exactly.
+fn free_text_keeps_whatever_it_is_given() {
+    // Echoed exactly.
     let q = assert_quoted(
-        &e,
+        &mor(),
         &payment(
             r#"{"price_id":"price_xxx","quantity":1,"description":"\u0000\u202e\t😀 \"q\""}"#,
             r#""client_reference_id":"order\u0000\u001f\ud83d\ude00é""#,
@@ -776,21 +190,9 @@ fn unicode_and_control_characters() {
 }
 
 #[test]
-fn over_long_strings() {
-    let (e, d) = (mor(), direct());
+fn strings_at_their_limits_are_quoted() {
+    let e = mor();
     let long = |n: usize| "x".repeat(n);
-    for (field, max) in [("price_id", 255), ("product_id", 255)] {
-        let line = |n: usize| payment(&format!(r#"{{"{field}":"{}","quantity":1}}"#, long(n)), "");
-        let param = format!("line_items[0].{field}");
-        let unknown = if field == "price_id" {
-            "unknown_price"
-        } else {
-            "unknown_product"
-        };
-        assert_refused(&e, &line(max), unknown, Some(&param));
-        assert_refused(&e, &line(max + 1), "limit_exceeded", Some(&param));
-        assert_refused(&e, &line(100_000), "limit_exceeded", Some(&param));
-    }
     let described = |n: usize| {
         payment(
             &format!(
@@ -801,53 +203,8 @@ fn over_long_strings() {
         )
     };
     assert_quoted(&e, &described(1000));
-    assert_refused(
-        &e,
-        &described(1001),
-        "limit_exceeded",
-        Some("line_items[0].description"),
-    );
-    // Bytes, not characters: 334 x 3 bytes = 1002 bytes.
-    assert_refused(
-        &e,
-        &payment(
-            &format!(
-                r#"{{"price_id":"price_xxx","quantity":1,"description":"{}"}}"#,
-                "€".repeat(334)
-            ),
-            "",
-        ),
-        "limit_exceeded",
-        Some("line_items[0].description"),
-    );
-
     let top = |field: &str, value: &str| payment(LINE, &format!(r#""{field}":"{value}""#));
     assert_quoted(&e, &top("client_reference_id", &long(200)));
-    assert_refused(
-        &e,
-        &top("client_reference_id", &long(201)),
-        "limit_exceeded",
-        Some("client_reference_id"),
-    );
-    assert_refused(
-        &e,
-        &top("client_reference_id", &"€".repeat(67)),
-        "limit_exceeded",
-        Some("client_reference_id"),
-    );
-    // 254 bytes pass the limit (and fail the shape); 255 do not.
-    assert_refused(
-        &e,
-        &top("customer_email", &long(254)),
-        "invalid_email",
-        Some("customer_email"),
-    );
-    assert_refused(
-        &e,
-        &top("customer_email", &long(255)),
-        "limit_exceeded",
-        Some("customer_email"),
-    );
     let email = format!("{}@{}.{}.{}.com", long(64), long(61), long(61), long(61));
     assert_eq!(email.len(), 254);
     assert_quoted(&e, &top("customer_email", &email));
@@ -855,218 +212,24 @@ fn over_long_strings() {
         let url = |n: usize| format!("https://example.com/{}", long(n - 20));
         assert_eq!(url(2048).len(), 2048);
         assert_quoted(&e, &top(field, &url(2048)));
-        assert_refused(&e, &top(field, &url(2049)), "limit_exceeded", Some(field));
     }
-    // Fields without a length limit of their own are refused by their shape.
-    assert_refused(
-        &e,
-        &top("buyer_country", &long(10_000)),
-        "invalid_country",
-        Some("buyer_country"),
-    );
-    assert_refused(
-        &e,
-        &payment(
-            LINE,
-            &format!(r#""buyer_country":"US","buyer_region":"{}""#, long(10_000)),
-        ),
-        "invalid_region",
-        Some("buyer_region"),
-    );
-    assert_refused(
-        &e,
-        &format!(r#"{{"mode":"{}","line_items":[{LINE}]}}"#, long(10_000)),
-        "invalid_mode",
-        Some("mode"),
-    );
-    assert_refused(
-        &d,
-        &payment(
-            &format!(
-                r#"{{"ad_hoc_amount":1,"ad_hoc_currency":"{}","quantity":1}}"#,
-                long(10_000)
-            ),
-            "",
-        ),
-        "invalid_currency",
-        Some("line_items[0].ad_hoc_currency"),
-    );
-    let key = long(10_000);
-    assert_refused(
-        &e,
-        &payment(LINE, &format!(r#""{key}":1"#)),
-        "unknown_field",
-        Some(&key),
-    );
 }
 
-// ------------------------------------------------------------ sizes
-
 #[test]
-fn line_item_count() {
+fn one_hundred_line_items_and_one_mebibyte_are_quoted() {
     let e = mor();
     let lines = |n: usize| vec![LINE; n].join(",");
     let q = assert_quoted(&e, &payment(&lines(100), ""));
     assert_eq!(q["line_items"].as_array().unwrap().len(), 100);
-    for n in [101, 102, 1000, 20_000] {
-        assert_refused(
-            &e,
-            &payment(&lines(n), ""),
-            "limit_exceeded",
-            Some("line_items"),
-        );
-    }
-    // Even when the extra items are not line items at all.
-    assert_refused(
-        &e,
-        &payment(&format!("{},1,2,3", lines(100)), ""),
-        "limit_exceeded",
-        Some("line_items"),
-    );
-}
-
-#[test]
-fn request_size() {
-    let e = mor();
     let ok = payment(LINE, "");
     let padded = |total: usize| format!("{ok}{}", " ".repeat(total - ok.len()));
     assert_quoted(&e, &padded(1 << 20));
-    assert_refused(&e, &padded((1 << 20) + 1), "limit_exceeded", None);
-    // Over the limit is refused before it is parsed: even a valid request,
-    // or one made of a single huge string.
-    let huge = payment(
-        LINE,
-        &format!(r#""client_reference_id":"{}""#, "x".repeat(2 << 20)),
-    );
-    assert_refused(&e, &huge, "limit_exceeded", None);
-    assert_refused(&e, &"[".repeat(3 << 20), "limit_exceeded", None);
 }
 
 #[test]
-fn deep_nesting_is_a_wrong_type_not_a_stack_overflow() {
-    let e = mor();
-    let deep = |open: &str, n: usize| open.repeat(n);
-    assert_refused(&e, &deep("[", 100_000), "invalid_request", None);
-    assert_refused(&e, &deep("{\"a\":", 100_000), "unknown_field", Some("a"));
-    assert_refused(
-        &e,
-        &format!("{}{}", deep("[", 100_000), deep("]", 100_000)),
-        "invalid_request",
-        None,
-    );
-    // `{"mode": <deep>` and `{..., "<field>": <deep>`.
-    let with_field = |field: &str, value: &str| {
-        if field == "mode" {
-            format!(r#"{{"mode":{value}"#)
-        } else {
-            format!(r#"{{"mode":"payment","line_items":[{LINE}],"{field}":{value}"#)
-        }
-    };
-    for field in [
-        "mode",
-        "presentation",
-        "buyer_country",
-        "client_reference_id",
-    ] {
-        for value in [deep("[", 100_000), deep("{\"a\":", 100_000)] {
-            assert_refused(
-                &e,
-                &with_field(field, &value),
-                "invalid_request",
-                Some(field),
-            );
-        }
-    }
-    let body = format!(r#"{{"mode":"payment","line_items":{}"#, deep("[", 100_000));
-    assert_refused(&e, &body, "invalid_request", Some("line_items[0]"));
-    let body = format!(
-        r#"{{"mode":"payment","line_items":[{LINE},{}"#,
-        deep("[", 100_000)
-    );
-    assert_refused(&e, &body, "invalid_request", Some("line_items[1]"));
-    for field in ["price_id", "quantity", "description"] {
-        let body = format!(
-            r#"{{"mode":"payment","line_items":[{{"{field}":{}"#,
-            deep("[", 100_000)
-        );
-        assert_refused(
-            &e,
-            &body,
-            "invalid_request",
-            Some(&format!("line_items[0].{field}")),
-        );
-    }
-    // Past the 100th item, the 101st is skipped as any JSON: serde_json's
-    // recursion limit stops it, and the fault is JSON-level.
-    let body = payment(
-        &format!("{},{}", vec![LINE; 100].join(","), deep("[", 100_000)),
-        "",
-    );
-    assert_refused(&e, &body, "invalid_request", Some("line_items"));
-}
-
-// ------------------------------------------------------------ rules on hostile values
-
-#[test]
-fn hostile_values_meet_the_rules() {
-    let (e, d) = (mor(), direct());
-    assert_refused(
-        &e,
-        &payment(&ad_hoc("100", "1"), ""),
-        "ad_hoc_not_allowed",
-        Some("line_items[0].ad_hoc_amount"),
-    );
-    assert_refused(
-        &e,
-        &payment(
-            r#"{"price_id":"price_xxx","ad_hoc_currency":"usd","quantity":1}"#,
-            "",
-        ),
-        "ad_hoc_not_allowed",
-        Some("line_items[0].ad_hoc_currency"),
-    );
-    assert_refused(
-        &d,
-        &payment(
-            r#"{"price_id":"price_xxx","product_id":"prod_widget","quantity":1}"#,
-            "",
-        ),
-        "invalid_line_item",
-        Some("line_items[0]"),
-    );
-    for code in ["xau", "XXX", "usdx", "us", "US$", "123"] {
-        assert_refused(
-            &d,
-            &payment(
-                &format!(r#"{{"ad_hoc_amount":1,"ad_hoc_currency":"{code}","quantity":1}}"#),
-                "",
-            ),
-            "invalid_currency",
-            Some("line_items[0].ad_hoc_currency"),
-        );
-    }
-    for country in ["XX", "usa", "U", "12", "U-S"] {
-        assert_refused(
-            &e,
-            &payment(LINE, &format!(r#""buyer_country":"{country}""#)),
-            "invalid_country",
-            Some("buyer_country"),
-        );
-    }
-    for region in ["CA-QC", "US-", "CALI", "C A", "-"] {
-        assert_refused(
-            &e,
-            &payment(
-                LINE,
-                &format!(r#""buyer_country":"US","buyer_region":"{region}""#),
-            ),
-            "invalid_region",
-            Some("buyer_region"),
-        );
-    }
-    // A quote on a location with odd but valid case.
+fn a_location_in_odd_but_valid_case_is_quoted() {
     let q = assert_quoted(
-        &e,
+        &mor(),
         &payment(LINE, r#""buyer_country":"us","buyer_region":"us-ca""#),
     );
     assert_eq!(q["tax_jurisdiction"], "US-CA");

@@ -17,6 +17,7 @@ mod golden;
 mod hostile;
 mod json_output;
 mod properties;
+mod refusals;
 mod rounding;
 mod rules;
 mod verify;
