@@ -406,28 +406,6 @@ fn batch_answers_every_line_in_order() {
 // --- usage errors: exit 2, message on stderr -------------------------------------------
 
 #[test]
-fn a_malformed_tax_data_file_is_a_usage_error_naming_the_line() {
-    let bad = fixture_arg("tax_rates_bad.csv");
-    let catalog = fixture_arg("catalog.json");
-    let r = run(
-        &[
-            "quote",
-            "--catalog",
-            &catalog,
-            "--tax-data",
-            &bad,
-            "--at",
-            AT,
-            "-",
-        ],
-        Some(SPEC_EXAMPLE),
-    );
-    assert_usage(&r, "line 3");
-    let r = run(&["rates", "--tax-data", &bad], None);
-    assert_usage(&r, "line 3");
-}
-
-#[test]
 fn usage_errors_exit_2_with_a_message() {
     // An unknown flag.
     assert_usage(

@@ -7,7 +7,7 @@
 use crate::support;
 
 use crate::support::{Sums, direct, engine, merchant, mor, quoted, status, sums, taxes};
-use checkout_tax::{Engine, Error, RateTable};
+use checkout_tax::Engine;
 use serde_json::{Value, json};
 
 /// The date of every quote that does not test a date.
@@ -395,108 +395,7 @@ fn a_zero_rated_category_is_calculated_at_zero() {
     assert_eq!(taxes(&q, 0), [support::tax("VAT", "20", 167)]);
 }
 
-// --- Malformed tax data ------------------------------------------------------------------
-
 const HEADER: &str = "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n";
-const DE_ROW: &str =
-    "DE,inclusive,VAT,*,19,2007-01-01,,https://www.gesetze-im-internet.de/ustg_1980/__12.html\n";
-
-/// The line number of a tax-data refusal (the header is line 1).
-fn bad_line(csv: &str) -> usize {
-    match RateTable::from_csv(csv) {
-        Ok(_) => panic!("accepted:\n{csv}"),
-        Err(e) => {
-            assert_eq!(e.code().as_str(), "invalid_tax_data", "{e}");
-            assert!(!e.is_request_error(), "{e}");
-            match &e {
-                Error::TaxData { line, .. } => {
-                    assert!(e.to_string().contains(&format!("line {line}")), "{e}");
-                    *line
-                }
-                other => panic!("not a tax-data error: {other:?}"),
-            }
-        }
-    }
-}
-
-#[test]
-fn malformed_tax_data_is_refused_with_its_line_number() {
-    let second = |row: &str| format!("{HEADER}{DE_ROW}{row}\n");
-    // A negative rate.
-    assert_eq!(
-        bad_line(&second(
-            "FI,inclusive,VAT,*,-25.5,2024-09-01,,https://www.vero.fi/"
-        )),
-        3
-    );
-    // A row without a source.
-    assert_eq!(bad_line(&second("FI,inclusive,VAT,*,25.5,2024-09-01,,")), 3);
-    // Overlapping validity for one jurisdiction, tax and category: the later row.
-    assert_eq!(
-        bad_line(&second(
-            "DE,inclusive,VAT,*,16,2020-07-01,2021-01-01,https://www.gesetze-im-internet.de/ustg_1980/__28.html"
-        )),
-        3
-    );
-    // Two regimes for one jurisdiction.
-    assert_eq!(
-        bad_line(&second(
-            "DE,exclusive,VAT,ebooks,7,2019-12-18,,https://www.gesetze-im-internet.de/ustg_1980/__12.html"
-        )),
-        3
-    );
-    // A rate that is not a number, and one above 100.
-    assert_eq!(
-        bad_line(&second(
-            "FI,inclusive,VAT,*,25.5%,2024-09-01,,https://www.vero.fi/"
-        )),
-        3
-    );
-    assert_eq!(
-        bad_line(&second(
-            "FI,inclusive,VAT,*,125,2024-09-01,,https://www.vero.fi/"
-        )),
-        3
-    );
-    // A date that is not YYYY-MM-DD.
-    assert_eq!(
-        bad_line(&second(
-            "FI,inclusive,VAT,*,25.5,1.9.2024,,https://www.vero.fi/"
-        )),
-        3
-    );
-    // Further down the file the number follows: line 4.
-    assert_eq!(
-        bad_line(&format!(
-            "{HEADER}{DE_ROW}FI,inclusive,VAT,*,25.5,2024-09-01,,https://www.vero.fi/\nFI,inclusive,VAT,ebooks,-14,,,https://www.vero.fi/\n"
-        )),
-        4
-    );
-    // A wrong header is line 1.
-    assert_eq!(
-        bad_line("jurisdiction,regime,tax,category,rate,from,to,source\n"),
-        1
-    );
-}
-
-#[test]
-fn adjacent_validity_periods_do_not_overlap() {
-    // valid_to is exclusive: a period ending on 2024-09-01 and one starting
-    // on 2024-09-01 are back to back.
-    let csv = format!(
-        "{HEADER}FI,inclusive,VAT,*,24,2013-01-01,2024-09-01,https://www.vero.fi/\n\
-         FI,inclusive,VAT,*,25.5,2024-09-01,,https://www.vero.fi/\n"
-    );
-    assert_eq!(RateTable::from_csv(&csv).unwrap().rows().len(), 2);
-}
-
-#[test]
-fn the_fixture_table_parses_whole() {
-    // 26 data rows; every one has a source.
-    let table = support::table();
-    assert_eq!(table.rows().len(), 26);
-    assert!(table.rows().iter().all(|r| r.source.starts_with("http")));
-}
 
 // --- The catalog is checked whole when it loads (spec v2) ------------------------
 
