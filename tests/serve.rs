@@ -12,8 +12,11 @@
 
 #![cfg(feature = "serve")]
 
+// The suite's support module; this binary uses a few of its helpers.
+#[allow(dead_code)]
+#[path = "suite/support/mod.rs"]
 mod common;
-#[path = "common/http.rs"]
+#[path = "suite/support/http.rs"]
 mod http;
 
 use common::{fixture_arg, run, temp_file};

@@ -13,11 +13,10 @@ const zlib = require('node:zlib');
 const { Engine, RequestError, ERROR_CODES } = require('..');
 const { AT, readRepo, repoFile, EXAMPLE_CATALOG } = require('../testing/common');
 
-// The engines of tests/hostile.rs, from its own constants.
-const source = readRepo('tests', 'hostile.rs');
-const TABLE = /const TABLE: &str = "([^"]*)";/.exec(source)?.[1];
-const BIG_CATALOG = /const BIG_CATALOG: &str = r#"([\s\S]*?)"#;/.exec(source)?.[1];
-assert.ok(TABLE && BIG_CATALOG, 'tests/hostile.rs no longer has TABLE and BIG_CATALOG');
+// The engines of the core's hostile tests, from the corpus files they use.
+const TABLE = readRepo('tests', 'corpus', 'small_rates.csv');
+const BIG_CATALOG = readRepo('tests', 'corpus', 'big_catalog.json');
+assert.ok(TABLE && BIG_CATALOG, 'tests/corpus/ no longer has small_rates.csv and big_catalog.json');
 const ENGINES = {
   'mor/example': new Engine({ catalog: EXAMPLE_CATALOG, taxData: TABLE }),
   'direct/example': new Engine({ catalog: EXAMPLE_CATALOG, taxData: TABLE, merchant: { merchant_type: 'direct' } }),

@@ -2,9 +2,7 @@
 //! 2 usage), the JSON error on stdout, table output, `verify`, `rates` and
 //! reading stdin. Every run uses the fixture catalog and table.
 
-mod common;
-
-use common::{Run, fixture_arg, run, temp_file};
+use crate::support::{Run, fixture_arg, run, temp_file};
 use serde_json::{Value, json};
 
 const AT: &str = "2025-06-01";
@@ -137,7 +135,7 @@ fn table_format_shows_formatted_amounts() {
     for text in ["4,500 JPY", "409 JPY"] {
         assert!(r.stdout.contains(text), "no `{text}` in:\n{}", r.stdout);
     }
-    // KWD with three decimals: 12.345 + 1.848 = 14.193 (see tests/amounts.rs).
+    // KWD with three decimals: 12.345 + 1.848 = 14.193 (see `amounts`).
     let kw = json!({"mode": "payment", "buyer_country": "CA", "buyer_region": "QC",
         "line_items": [{"price_id": "price_widget_kwd", "quantity": 1}]});
     let r = quote_file(&kw.to_string(), &["--format", "table"]);
@@ -406,28 +404,6 @@ fn batch_answers_every_line_in_order() {
 }
 
 // --- usage errors: exit 2, message on stderr -------------------------------------------
-
-#[test]
-fn a_malformed_tax_data_file_is_a_usage_error_naming_the_line() {
-    let bad = fixture_arg("tax_rates_bad.csv");
-    let catalog = fixture_arg("catalog.json");
-    let r = run(
-        &[
-            "quote",
-            "--catalog",
-            &catalog,
-            "--tax-data",
-            &bad,
-            "--at",
-            AT,
-            "-",
-        ],
-        Some(SPEC_EXAMPLE),
-    );
-    assert_usage(&r, "line 3");
-    let r = run(&["rates", "--tax-data", &bad], None);
-    assert_usage(&r, "line 3");
-}
 
 #[test]
 fn usage_errors_exit_2_with_a_message() {

@@ -70,6 +70,7 @@ fn taxes(engine: &Engine, request: &str) -> (i64, Vec<i64>) {
     let quote = engine
         .quote(&request, checkout_tax::parse_date(AT).unwrap())
         .unwrap();
+    crate::support::assert_quote_laws(&quote);
     (
         quote.amount_tax,
         quote.line_items.iter().map(|l| l.amount_tax).collect(),

@@ -1,5 +1,7 @@
-//! Checks the shipped tax table (`data/tax_rates.csv`) as a whole, naming
-//! the row or jurisdiction that breaks an invariant.
+//! Tax data: the shipped table (`data/tax_rates.csv`) checked as a whole,
+//! naming the row or jurisdiction that breaks an invariant; then every
+//! malformed tax data case of the suite, in one table run through
+//! `RateTable::from_csv` and the CLI (exit 2 naming the line).
 
 use checkout_tax::tax::rows::{ANY_CATEGORY, RateRow};
 use checkout_tax::{Date, Jurisdiction, RateTable, Regime};
@@ -456,4 +458,311 @@ fn countries_without_a_national_rate_or_a_vat_have_no_data() {
             "{code} must have no rows (no_tax_data), see data/README.md"
         );
     }
+}
+
+// --- Tax data files: what the parser refuses, and with which line --------------------
+
+const HEADER: &str = "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n";
+
+/// A malformed tax data file: its text, the line the refusal must name (the
+/// header is line 1), and a word the CLI's message must contain, if any.
+struct BadTable {
+    name: String,
+    csv: String,
+    line: usize,
+    reason: Option<&'static str>,
+}
+
+fn bad(name: &str, csv: String, line: usize, reason: Option<&'static str>) -> BadTable {
+    BadTable {
+        name: name.to_owned(),
+        csv,
+        line,
+        reason,
+    }
+}
+
+/// Every malformed tax data case of the suite.
+fn bad_tables() -> Vec<BadTable> {
+    let mut cases = Vec::new();
+
+    // One bad row after a good DE row: line 3.
+    let de = "DE,inclusive,VAT,*,19,2007-01-01,,https://www.gesetze-im-internet.de/ustg_1980/__12.html\n";
+    for (name, row) in [
+        (
+            "negative rate",
+            "FI,inclusive,VAT,*,-25.5,2024-09-01,,https://www.vero.fi/",
+        ),
+        (
+            "row without a source",
+            "FI,inclusive,VAT,*,25.5,2024-09-01,,",
+        ),
+        // Overlapping validity for one jurisdiction, tax and category: the later row.
+        (
+            "overlapping validity",
+            "DE,inclusive,VAT,*,16,2020-07-01,2021-01-01,https://www.gesetze-im-internet.de/ustg_1980/__28.html",
+        ),
+        (
+            "two regimes for one jurisdiction",
+            "DE,exclusive,VAT,ebooks,7,2019-12-18,,https://www.gesetze-im-internet.de/ustg_1980/__12.html",
+        ),
+        (
+            "rate not a number",
+            "FI,inclusive,VAT,*,25.5%,2024-09-01,,https://www.vero.fi/",
+        ),
+        (
+            "rate above 100",
+            "FI,inclusive,VAT,*,125,2024-09-01,,https://www.vero.fi/",
+        ),
+        (
+            "date not YYYY-MM-DD",
+            "FI,inclusive,VAT,*,25.5,1.9.2024,,https://www.vero.fi/",
+        ),
+    ] {
+        cases.push(bad(name, format!("{HEADER}{de}{row}\n"), 3, None));
+    }
+    // Further down the file the number follows: line 4.
+    cases.push(bad(
+        "bad row after two good ones",
+        format!(
+            "{HEADER}{de}FI,inclusive,VAT,*,25.5,2024-09-01,,https://www.vero.fi/\nFI,inclusive,VAT,ebooks,-14,,,https://www.vero.fi/\n"
+        ),
+        4,
+        None,
+    ));
+    // A wrong header is line 1.
+    cases.push(bad(
+        "wrong header",
+        "jurisdiction,regime,tax,category,rate,from,to,source\n".to_owned(),
+        1,
+        None,
+    ));
+
+    // The bad row is line 4: header, two good rows, the bad row, a good row
+    // after it. The CLI's message names the fault.
+    for (name, row, reason) in [
+        ("bad rate", "FR,inclusive,VAT,*,abc,,,https://x", "rate"),
+        (
+            "negative rate 2",
+            "FR,inclusive,VAT,*,-5,,,https://x",
+            "negative",
+        ),
+        (
+            "rate over 100",
+            "FR,inclusive,VAT,*,100.5,,,https://x",
+            "rate",
+        ),
+        (
+            "unknown regime",
+            "FR,sideways,VAT,*,20,,,https://x",
+            "regime",
+        ),
+        (
+            "bad date",
+            "FR,inclusive,VAT,*,20,2024-02-30,,https://x",
+            "valid_from",
+        ),
+        (
+            "reversed dates",
+            "FR,inclusive,VAT,*,20,2024-01-01,2023-01-01,https://x",
+            "valid_to",
+        ),
+        (
+            "overlapping validity 2",
+            "DE,inclusive,VAT,*,16,2020-07-01,2021-01-01,https://x",
+            "overlaps",
+        ),
+        (
+            "two regimes",
+            "DE,exclusive,VAT,ebooks,7,,,https://x",
+            "regime",
+        ),
+        (
+            "unknown country code",
+            "QQ,inclusive,VAT,*,20,,,https://x",
+            "jurisdiction",
+        ),
+        ("missing source", "FR,inclusive,VAT,*,20,,,", "source"),
+        (
+            "column count",
+            "FR,inclusive,VAT,*,20,,https://x",
+            "columns",
+        ),
+    ] {
+        cases.push(bad(
+            name,
+            format!(
+                "{HEADER}DE,inclusive,VAT,*,19,,,https://x\nGB,inclusive,VAT,*,20,,,https://x\n{row}\nJP,inclusive,Consumption tax,*,10,,,https://x\n"
+            ),
+            4,
+            Some(reason),
+        ));
+    }
+
+    // Found by the `tax_csv` fuzz target: the csv crate numbers lines wrong
+    // after a CRLF (two rows both "line 2"), so a Windows-edited file named
+    // the wrong row. The bad row's line, whatever the line ends: 1 header +
+    // 1 + 1 blank + 3 (a quoted field over three lines) + 1 blank + 1 = 8.
+    for (i, ends) in line_end_mixes().into_iter().enumerate() {
+        cases.push(bad(
+            &format!("line ends {i} ({ends:?})"),
+            line_end_table(ends, "abc"),
+            8,
+            None,
+        ));
+    }
+    cases.push(bad(
+        "a CRLF file",
+        "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\r\n\
+         DE,inclusive,VAT,*,19,,,https://x\r\n\
+         FR,inclusive,VAT,*,-20,,,https://x\r\n"
+            .to_owned(),
+        3,
+        None,
+    ));
+
+    // The fixture file the CLI's usage errors were shown with.
+    let fixture = crate::support::fixture_text("tax_rates_bad.csv");
+    cases.push(bad("tests/fixtures/tax_rates_bad.csv", fixture, 3, None));
+    cases
+}
+
+const LINE_END_ROWS: [&str; 6] = [
+    "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source",
+    "DE,inclusive,VAT,*,19,,,https://x",
+    "",
+    "\"GB\",inclusive,\"V\nA\nT\",*,20,,,https://x",
+    "",
+    "FR,inclusive,VAT,*,RATE,,,https://x",
+];
+
+fn line_end_mixes() -> [[&'static str; 5]; 5] {
+    [
+        ["\n"; 5],
+        ["\r\n"; 5],
+        ["\r"; 5],
+        ["\r\n", "\n", "\r\n", "\n", "\r"],
+        ["\n", "\r\n", "\r", "\r\n", "\r\n"],
+    ]
+}
+
+/// `LINE_END_ROWS` joined by `ends`, with `rate` as the last row's rate.
+fn line_end_table(ends: [&str; 5], rate: &str) -> String {
+    let mut text = LINE_END_ROWS[0].to_owned();
+    for (row, end) in LINE_END_ROWS[1..].iter().zip(ends) {
+        text.push_str(end);
+        text.push_str(&row.replace("RATE", rate));
+    }
+    text.push_str("\r\n");
+    text
+}
+
+#[test]
+fn malformed_tax_data_is_refused_with_its_line_by_the_library_and_the_cli() {
+    use crate::support::{fixture_arg, run, temp_file};
+    let catalog = fixture_arg("catalog.json");
+    let request =
+        r#"{"mode": "payment", "line_items": [{"price_id": "price_xxx", "quantity": 1}]}"#;
+    let request_file = temp_file("request.json", request);
+    let mut failures = Vec::new();
+    for case in bad_tables() {
+        let name = &case.name;
+        let at_line = format!("line {}", case.line);
+        match RateTable::from_csv(&case.csv) {
+            Err(e @ checkout_tax::Error::TaxData { .. }) => {
+                let checkout_tax::Error::TaxData { line, .. } = &e else {
+                    unreachable!()
+                };
+                if *line != case.line
+                    || e.code().as_str() != "invalid_tax_data"
+                    || e.is_request_error()
+                    || !e.to_string().contains(&at_line)
+                {
+                    failures.push(format!("{name}: the library refused with line {line}: {e}"));
+                }
+            }
+            other => failures.push(format!("{name}: the library answered {other:?}")),
+        }
+        // The CLI refuses the file before it starts the engine: exit 2,
+        // the line (and the fault) on stderr, nothing on stdout.
+        let file = temp_file("tax.csv", &case.csv);
+        for args in [
+            vec!["rates", "--tax-data", &file],
+            vec![
+                "quote",
+                "--catalog",
+                &catalog,
+                "--tax-data",
+                &file,
+                "--at",
+                "2025-06-01",
+                &request_file,
+            ],
+            vec![
+                "batch",
+                "--catalog",
+                &catalog,
+                "--tax-data",
+                &file,
+                "--at",
+                "2025-06-01",
+            ],
+        ] {
+            let r = run(&args, Some(request));
+            let named = r.stderr.contains(&at_line)
+                && case.reason.is_none_or(|word| r.stderr.contains(word));
+            if r.code != 2 || !r.stdout.is_empty() || !named {
+                failures.push(format!("{name}: `{}` gave {r:?}", args[0]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn adjacent_validity_periods_do_not_overlap() {
+    // valid_to is exclusive: a period ending on 2024-09-01 and one starting
+    // on 2024-09-01 are back to back.
+    let csv = format!(
+        "{HEADER}FI,inclusive,VAT,*,24,2013-01-01,2024-09-01,https://www.vero.fi/\n\
+         FI,inclusive,VAT,*,25.5,2024-09-01,,https://www.vero.fi/\n"
+    );
+    assert_eq!(RateTable::from_csv(&csv).unwrap().rows().len(), 2);
+}
+
+#[test]
+fn the_fixture_table_parses_whole() {
+    // 26 data rows; every one has a source.
+    let table = crate::support::table();
+    assert_eq!(table.rows().len(), 26);
+    assert!(table.rows().iter().all(|r| r.source.starts_with("http")));
+}
+
+#[test]
+fn rows_keep_their_lines_whatever_the_line_ends() {
+    // The bad tables' files with a good rate load, and rows keep their lines.
+    for ends in line_end_mixes() {
+        let table = RateTable::from_csv(&line_end_table(ends, "20")).unwrap();
+        let lines: Vec<usize> = table.rows().iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 8], "{ends:?}");
+    }
+    // The fuzzer's input itself (fuzz/seeds/tax_csv/crlf_mixed_components_order.csv).
+    let crash = RateTable::from_csv(
+        "jurisdiction,regime,tax_name,category,rate,valid_from,valid_to,source\n\
+         IN-KA,inclusive,SGST,*,9,,,https://x\r\n\
+         IN-KA,inclusive,CGST,*,9,,,https://x\n",
+    )
+    .unwrap();
+    let lines: Vec<usize> = crash.rows().iter().map(|r| r.line).collect();
+    assert_eq!(lines, [2, 3]);
+}
+
+#[test]
+fn a_table_that_is_fine_loads_in_the_cli() {
+    let file = crate::support::temp_file(
+        "good.csv",
+        &format!("{HEADER}DE,inclusive,VAT,*,19,,,https://x\n"),
+    );
+    let r = crate::support::run(&["rates", "--tax-data", &file, "--at", "2025-06-01"], None);
+    assert_eq!(r.code, 0, "{r:?}");
 }

@@ -2,10 +2,11 @@
 //! fixtures in `tests/fixtures/`, quoting a JSON request, and running the
 //! real `checkout-tax` binary.
 
-// Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
+pub mod reference;
 
-use checkout_tax::{Catalog, Date, Engine, Error, Merchant, MerchantType, RateTable};
+use checkout_tax::{
+    Catalog, Date, Engine, Error, Merchant, MerchantType, Quote, RateTable, Regime,
+};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -89,11 +90,77 @@ pub fn date(text: &str) -> Date {
     checkout_tax::parse_date(text).unwrap_or_else(|_| panic!("bad date `{text}`"))
 }
 
-/// Parses and quotes `request` at `at`; the quote as its JSON value (so the
-/// serialised form is what the tests read).
+/// The laws every quote keeps, whatever its amounts, asserted on every
+/// quote the tests get (the property tests call it on generated sessions):
+///
+/// - each line's subtotal is its unit amount x quantity, and its tax the
+///   sum of its components;
+/// - total = subtotal + tax when the tax is exclusive (or none was
+///   charged), total = subtotal when it is inclusive; for every line and
+///   for the session;
+/// - the session's subtotal, tax and total are the sums of the lines'.
+///
+/// Sums are taken in `i128`, so an overflow cannot hide a broken law.
+#[track_caller]
+pub fn assert_quote_laws(q: &Quote<'_>) {
+    let inclusive = q.tax_regime == Some(Regime::Inclusive);
+    let total_law = |subtotal: i64, tax: i64, total: i64| {
+        let (subtotal, tax, total) = (i128::from(subtotal), i128::from(tax), i128::from(total));
+        if inclusive {
+            total == subtotal
+        } else {
+            total == subtotal + tax
+        }
+    };
+    let (mut subtotal, mut tax, mut total) = (0i128, 0i128, 0i128);
+    for (i, l) in q.line_items.iter().enumerate() {
+        assert_eq!(
+            i128::from(l.amount_subtotal),
+            i128::from(l.unit_amount) * i128::from(l.quantity),
+            "line {i}: subtotal is not unit_amount x quantity"
+        );
+        let components: i128 = l.taxes.iter().map(|t| i128::from(t.amount)).sum();
+        assert_eq!(
+            i128::from(l.amount_tax),
+            components,
+            "line {i}: tax is not the sum of its components"
+        );
+        assert!(
+            total_law(l.amount_subtotal, l.amount_tax, l.amount_total),
+            "line {i}: total {} from subtotal {} and tax {} ({})",
+            l.amount_total,
+            l.amount_subtotal,
+            l.amount_tax,
+            if inclusive { "inclusive" } else { "exclusive" }
+        );
+        subtotal += i128::from(l.amount_subtotal);
+        tax += i128::from(l.amount_tax);
+        total += i128::from(l.amount_total);
+    }
+    assert_eq!(
+        (
+            i128::from(q.amount_subtotal),
+            i128::from(q.amount_tax),
+            i128::from(q.amount_total)
+        ),
+        (subtotal, tax, total),
+        "session amounts are not the sums of the lines'"
+    );
+    assert!(
+        total_law(q.amount_subtotal, q.amount_tax, q.amount_total),
+        "session total {} from subtotal {} and tax {}",
+        q.amount_total,
+        q.amount_subtotal,
+        q.amount_tax
+    );
+}
+
+/// Parses and quotes `request` at `at` (checking the quote laws); the quote
+/// as its JSON value (so the serialised form is what the tests read).
 pub fn quote(engine: &Engine, request: &str, at: &str) -> Result<Value, Error> {
     let parsed = checkout_tax::SessionRequest::from_json(request)?;
     let quote = engine.quote(&parsed, date(at))?;
+    assert_quote_laws(&quote);
     Ok(serde_json::to_value(&quote).unwrap())
 }
 
@@ -101,24 +168,6 @@ pub fn quote(engine: &Engine, request: &str, at: &str) -> Result<Value, Error> {
 pub fn quoted(engine: &Engine, request: &Value, at: &str) -> Value {
     quote(engine, &request.to_string(), at)
         .unwrap_or_else(|e| panic!("refused with {} at {:?}: {e}", e.code(), e.param()))
-}
-
-/// The `(code, param)` of a request that must be refused.
-pub fn refused(engine: &Engine, request: &str, at: &str) -> (String, Option<String>) {
-    match quote(engine, request, at) {
-        Ok(q) => panic!("expected a refusal, got the quote {q}"),
-        Err(e) => (e.code().as_str().to_owned(), e.param().map(str::to_owned)),
-    }
-}
-
-/// `refused` for a JSON value.
-pub fn refused_value(engine: &Engine, request: &Value, at: &str) -> (String, Option<String>) {
-    refused(engine, &request.to_string(), at)
-}
-
-/// The expected `(code, param)` pair, for `assert_eq!` against `refused`.
-pub fn error(code: &str, param: &str) -> (String, Option<String>) {
-    (code.to_owned(), Some(param.to_owned()))
 }
 
 /// The session amounts of a quote.

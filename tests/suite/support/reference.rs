@@ -7,8 +7,6 @@
 //! selection (date filter, category row over `*` row, data order) is redone
 //! from the rows. Speed does not matter; being obviously right does.
 
-#![allow(dead_code)]
-
 use std::cmp::Ordering;
 
 /// Where the tax sits relative to the price.

@@ -33,6 +33,7 @@ fn same_bytes(engine: &Engine, request: &str) {
     let quote = engine
         .quote(&request, checkout_tax::parse_date("2025-06-01").unwrap())
         .unwrap();
+    crate::support::assert_quote_laws(&quote);
     let mut fast = Vec::new();
     quote.write_json(&mut fast);
     let serde = serde_json::to_vec(&quote).unwrap();
