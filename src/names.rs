@@ -54,6 +54,9 @@ macro_rules! named_enum {
 
         impl $name {
             /// Every variant, in declaration order.
+            // Private enums use it only for clap: without the `cli` feature
+            // (the Python package's build) it would be dead code.
+            #[allow(dead_code)]
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
             /// Every variant's name, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($text,)+];
