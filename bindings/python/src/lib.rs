@@ -5,6 +5,9 @@
 //! engine computes.
 
 mod errors;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod tojson;
 mod topy;
 

@@ -76,10 +76,14 @@ class Cli:
         assert out.returncode in (0, 1), out.stderr.decode()
         return json.loads(out.stdout)
 
-    def batch(self, lines: List[bytes], **engine: Any) -> List[Dict[str, Any]]:
+    def batch_text(self, lines: List[bytes], **engine: Any) -> List[str]:
+        """`checkout-tax batch`'s output lines, as text."""
         out = self.run("batch", *self.args(**engine), stdin=b"".join(l + b"\n" for l in lines))
         assert out.returncode == 0, out.stderr.decode()
-        return [json.loads(l) for l in out.stdout.splitlines()]
+        return out.stdout.decode().splitlines()
+
+    def batch(self, lines: List[bytes], **engine: Any) -> List[Dict[str, Any]]:
+        return [json.loads(l) for l in self.batch_text(lines, **engine)]
 
 
 @pytest.fixture(scope="session")

@@ -121,6 +121,16 @@ def test_threads_share_one_engine(engine_and_workload: Any) -> None:
     assert results[0] == expected[0::2] and results[1] == expected[1::2]
 
 
+def test_quote_many_json_writes_the_clis_batch_lines(engine_and_workload: Any, cli: Cli) -> None:
+    import sessions
+
+    engine, lines, expected = engine_and_workload
+    got = engine.quote_many_json(lines, at=AT)
+    # Byte for byte what `checkout-tax batch` prints, quotes and refusals.
+    assert got == cli.batch_text([l.encode() for l in lines], catalog=sessions.catalog(), at=AT)
+    assert [json.loads(g) for g in got] == expected
+
+
 @pytest.fixture(scope="module")
 def engine_and_workload() -> Any:
     import sessions

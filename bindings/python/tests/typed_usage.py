@@ -29,7 +29,9 @@ def total(engine: Engine, request: Dict[str, Any], at: datetime.date) -> int:
 
 
 def texts(engine: Engine, lines: List[str]) -> List[str]:
-    return [engine.quote_json(line, at="2025-06-01") for line in lines]
+    one = [engine.quote_json(line, at="2025-06-01") for line in lines]
+    many: List[str] = engine.quote_many_json(lines, at=datetime.date(2025, 6, 1))
+    return one + many
 
 
 def refused_codes(engine: Engine, requests: List[Dict[str, Any]]) -> List[str]:
