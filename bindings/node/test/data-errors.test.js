@@ -47,9 +47,9 @@ test('malformed tax data: DataError invalid_tax_data with the line, as the CLI s
   }
 });
 
-test('a malformed catalog or merchant: DataError invalid_configuration naming it', () => {
-  for (const catalog of ['{"products": [', '{"prices": 5}', { products: 'none' }]) {
-    assert.throws(() => new Engine({ catalog }), (e) => e instanceof DataError && e.code === 'invalid_configuration' && /catalog/.test(e.message) && e.line === null);
+test('a malformed catalog or merchant: DataError naming it (invalid_catalog with the entry, invalid_configuration)', () => {
+  for (const [catalog, param] of [['{"products": [', 'products'], ['{"prices": 5}', 'prices'], [{ products: 'none' }, 'products']]) {
+    assert.throws(() => new Engine({ catalog }), (e) => e instanceof DataError && e.code === 'invalid_catalog' && e.param === param && /catalog/.test(e.message) && e.line === null);
   }
   for (const merchant of ['{', { merchant_type: 'reseller' }, { rounding_mode: 'up' }, { tax_registrations: 'DE' }]) {
     assert.throws(() => new Engine({ merchant }), (e) => e instanceof DataError && e.code === 'invalid_configuration' && e.param === 'merchant' && /merchant/.test(e.message));
