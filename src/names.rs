@@ -54,6 +54,10 @@ macro_rules! named_enum {
 
         impl $name {
             /// Every variant, in declaration order.
+            // Crate-private enums use it only for clap's `ValueEnum`, so a
+            // build without the `cli` feature (the Node addon, the Python
+            // package, the fuzz crate) would warn.
+            #[allow(dead_code)]
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
             /// Every variant's name, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($text,)+];

@@ -391,11 +391,12 @@ pub(crate) fn assemble<'a>(
     let regime = decision.regime();
     let mut amount_tax: i64 = 0;
     let mut line_items = Vec::with_capacity(priced.lines.len());
-    for (line, taxes) in priced.lines.into_iter().zip(taxed) {
+    let reason = decision.reason();
+    for (line, taxes) in priced.lines.iter().zip(&taxed) {
         amount_tax = amount_tax
             .checked_add(taxes.tax)
             .ok_or_else(|| session_too_large("tax"))?;
-        line_items.push(quote_line(line, taxes, decision.reason(), heads));
+        push_quote_line(&mut line_items, line, taxes, reason, heads);
     }
     // The sum of the line totals: each is net + tax (exclusive) or net.
     let net = priced
@@ -434,28 +435,24 @@ pub(crate) fn assemble<'a>(
     })
 }
 
-fn quote_line<'a>(
-    line: PricedLine<'a>,
-    taxed: TaxedLine<'a>,
+/// Appends the quote line of a priced and taxed line to `out`: built in
+/// place, its components pushed into it, so no line is moved twice.
+fn push_quote_line<'a>(
+    out: &mut Vec<QuoteLine<'a>>,
+    line: &PricedLine<'a>,
+    taxed: &TaxedLine<'a>,
     reason: Option<TaxabilityReason>,
     heads: &'a impl HeadSource,
-) -> QuoteLine<'a> {
-    let mut taxes = taxed.taxes;
-    for tax in &mut taxes {
-        if let Some(head) = heads.tax_head(tax.component) {
-            // The same text as the component's, borrowed from the head so
-            // that the writer's check is a pointer comparison.
-            tax.name = head.name();
-            tax.head = Cached(Some(head));
-        }
-    }
+) {
     let head = line.catalog_index.and_then(|i| heads.line_head(i));
+    // With a head, the line's text is borrowed from it (the same text), so
+    // that the writer's check is a pointer comparison.
     let source = head.map(LineHead::line);
     let text = |own: Option<&'a str>, cached: Option<&'a Option<Cow<'static, str>>>| match cached {
         Some(c) => c.as_deref().map(Cow::Borrowed),
         None => own.map(Cow::Borrowed),
     };
-    QuoteLine {
+    out.push(QuoteLine {
         price_id: text(line.price_id, source.map(|s| &s.price_id)),
         product_id: text(line.product_id, source.map(|s| &s.product_id)),
         tax_category: Cow::Borrowed(source.map_or(line.tax_category, |s| &s.tax_category)),
@@ -466,9 +463,23 @@ fn quote_line<'a>(
         amount_discount: line.discount,
         amount_tax: taxed.tax,
         amount_total: taxed.total,
-        taxes,
+        taxes: SmallVec::new(),
         taxability_reason: reason,
         head: Cached(head),
+    });
+    let Some(quoted) = out.last_mut() else { return };
+    for (component, amount) in taxed.components.iter().zip(&taxed.amounts) {
+        let head = heads.tax_head(component.id);
+        quoted.taxes.push(TaxAmount {
+            name: head.map_or(Cow::Borrowed(&*component.name), TaxHead::name),
+            jurisdiction: component.jurisdiction,
+            rate: component.rate,
+            amount: *amount,
+            taxable_amount: taxed.taxable,
+            taxability_reason: component.reason,
+            head: Cached(head),
+            component: component.id,
+        });
     }
 }
 

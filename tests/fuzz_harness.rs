@@ -1,6 +1,7 @@
 //! The fuzz targets' checks (`fuzz/checks.rs`) without a fuzzer: every seed
 //! in `fuzz/seeds/<target>/`, then proptest-generated inputs (random bytes,
-//! JSON-ish text built from request fragments, valid requests with one field
+//! JSON-ish text built from request fragments, valid requests with a
+//! fragment inserted or a range cut out, valid requests with one field
 //! deleted, retyped or replaced by an edge value, random responses, random
 //! CSV rows). This is what CI runs when nightly Rust and cargo-fuzz are not
 //! available; `PROPTEST_CASES` sets the number of cases per property.
@@ -254,7 +255,38 @@ fn mutated_request() -> impl Strategy<Value = String> {
         .prop_map(move |(b, pick, m)| mutate(&bases[b], pick, &m))
 }
 
+/// A valid request with a fragment inserted at any byte, or a range of up
+/// to 20 bytes cut out.
+fn spliced_request() -> impl Strategy<Value = Vec<u8>> {
+    let bases: Vec<Vec<u8>> = valid_requests()
+        .iter()
+        .map(|r| r.to_string().into_bytes())
+        .collect();
+    (
+        0..bases.len(),
+        any::<prop::sample::Index>(),
+        prop_oneof![select(FRAGMENTS).prop_map(Some), Just(None)],
+        1usize..=20,
+    )
+        .prop_map(move |(b, at, fragment, len)| {
+            let base = &bases[b];
+            let start = at.index(base.len() + 1);
+            match fragment {
+                Some(f) => [&base[..start], f.as_bytes(), &base[start..]].concat(),
+                None => {
+                    let end = (start + len).min(base.len());
+                    [&base[..start], &base[end..]].concat()
+                }
+            }
+        })
+}
+
 proptest! {
+    #[test]
+    fn request_quote_spliced(data in spliced_request()) {
+        checks::request_quote(&data);
+    }
+
     #[test]
     fn request_quote_random_bytes(data in prop::collection::vec(any::<u8>(), 0..300)) {
         checks::request_quote(&data);

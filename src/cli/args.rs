@@ -34,6 +34,12 @@ pub(crate) enum Command {
         after_help = "Example:\n  checkout-tax rates --at 2024-09-01 --format table FI DE CA-QC"
     )]
     Rates(RatesArgs),
+    /// Serve the engine over HTTP: the sidecar for checkout services and the admin page.
+    #[cfg(feature = "serve")]
+    #[command(
+        after_help = "Example:\n  checkout-tax serve --catalog examples/catalog.json --listen 127.0.0.1:8080\n  curl -s localhost:8080/v1/quote -d @examples/request.json"
+    )]
+    Serve(ServeArgs),
 }
 
 /// How the merchant is described: a file, or flags.
@@ -113,6 +119,29 @@ pub(crate) struct RatesArgs {
     /// Jurisdictions such as `DE`, `US-CA`, or a country (`US`) for it and its regions.
     #[arg(value_name = "JURISDICTION")]
     pub(crate) jurisdictions: Vec<String>,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ServeArgs {
+    /// The catalog, merchant and tax data (re-read on SIGHUP); `--at` is the
+    /// date for requests without `?at=` (default: today in UTC, per request).
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    /// Address to listen on; port 0 picks a free port (the `listening on` line says which).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+    /// API keys, one per line (blank lines and `#` comments skipped): every
+    /// `/v1/*` call then needs `X-API-Key` with one of them. Re-read on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) api_keys: Option<PathBuf>,
+    /// Seconds a client may take to send a request's headers, or its body
+    /// (between two reads for `/v1/batch`), and to read the answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) read_timeout: u64,
+    /// Most connections open at once; more wait in the listen queue.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub(crate) max_connections: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

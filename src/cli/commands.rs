@@ -44,25 +44,55 @@ pub(crate) fn date(at: Option<&str>) -> Result<Date, Usage> {
     }
 }
 
+/// The texts of the files the engine is built from, read once (the service
+/// hashes the same bytes it parses).
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    pub(crate) merchant: Option<String>,
+    pub(crate) catalog: Option<String>,
+    pub(crate) tax_data: Option<String>,
+}
+
+/// Reads the catalog, merchant and tax data files named by the options.
+pub(crate) fn read_inputs(args: &EngineArgs) -> Result<Inputs, Usage> {
+    let read = |p: &Option<std::path::PathBuf>| p.as_deref().map(read_input).transpose();
+    Ok(Inputs {
+        merchant: read(&args.merchant)?,
+        catalog: read(&args.catalog)?,
+        tax_data: read(&args.tax_data)?,
+    })
+}
+
 /// The tax table: `--tax-data FILE`, or the embedded one.
 pub(crate) fn table(path: Option<&Path>) -> Result<Option<Arc<RateTable>>, Usage> {
     match path {
         None => Ok(None),
-        Some(p) => {
-            let text = read_input(p)?;
-            RateTable::from_csv(&text)
-                .map(|t| Some(Arc::new(t)))
-                .map_err(|e| Usage(format!("`{}`: {e}", p.display())))
-        }
+        Some(p) => parse_table(p, &read_input(p)?).map(Some),
     }
+}
+
+fn parse_table(path: &Path, text: &str) -> Result<Arc<RateTable>, Usage> {
+    RateTable::from_csv(text)
+        .map(Arc::new)
+        .map_err(|e| Usage(format!("`{}`: {e}", path.display())))
 }
 
 /// The engine from the common options: files first, then the flags that
 /// override the merchant file.
 pub(crate) fn engine(args: &EngineArgs) -> Result<Engine, Usage> {
-    let mut merchant = match &args.merchant {
-        Some(p) => Merchant::from_json(&read_input(p)?)
-            .map_err(|e| Usage(format!("`{}`: {e}", p.display())))?,
+    build_engine(args, &read_inputs(args)?)
+}
+
+/// The engine from texts already read (see [`read_inputs`]); errors name the
+/// file they came from.
+pub(crate) fn build_engine(args: &EngineArgs, inputs: &Inputs) -> Result<Engine, Usage> {
+    let name = |p: &Option<std::path::PathBuf>| {
+        p.as_deref()
+            .map_or_else(String::new, |p| p.display().to_string())
+    };
+    let mut merchant = match &inputs.merchant {
+        Some(text) => Merchant::from_json(text)
+            .map_err(|e| Usage(format!("`{}`: {e}", name(&args.merchant))))?,
         None => Merchant::default(),
     };
     if let Some(t) = args.merchant_type {
@@ -74,14 +104,14 @@ pub(crate) fn engine(args: &EngineArgs) -> Result<Engine, Usage> {
     if let Some(mode) = args.rounding_mode {
         merchant.rounding_mode = mode;
     }
-    let catalog = match &args.catalog {
-        Some(p) => Catalog::from_json(&read_input(p)?)
-            .map_err(|e| Usage(format!("`{}`: {e}", p.display())))?,
+    let catalog = match &inputs.catalog {
+        Some(text) => Catalog::from_json(text)
+            .map_err(|e| Usage(format!("`{}`: {e}", name(&args.catalog))))?,
         None => Catalog::default(),
     };
     let mut builder = Engine::builder().catalog(catalog).merchant(merchant);
-    if let Some(t) = table(args.tax_data.as_deref())? {
-        builder = builder.tax_table(t);
+    if let (Some(text), Some(path)) = (&inputs.tax_data, &args.tax_data) {
+        builder = builder.tax_table(parse_table(path, text)?);
     }
     builder.build().map_err(|e| Usage(e.to_string()))
 }

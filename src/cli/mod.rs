@@ -3,6 +3,8 @@
 mod args;
 mod batch;
 mod commands;
+#[cfg(feature = "serve")]
+mod serve;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -25,6 +27,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Verify(a) => commands::verify(&a),
         Command::Batch(a) => batch::run(&a),
         Command::Rates(a) => commands::rates(&a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&a),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -8,7 +8,6 @@ use super::timeline::Component;
 use super::{Rate, Regime};
 use crate::error::{Error, ErrorCode};
 use crate::pricing::PricedLine;
-use crate::quote::TaxAmount;
 use crate::rounding::{RoundingLevel, RoundingMode, allocate, round_ratio};
 use jiff::civil::Date;
 use smallvec::SmallVec;
@@ -17,12 +16,17 @@ use smallvec::SmallVec;
 /// are checked into int64.
 pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
 
-/// A line's tax: each component with its amount, their sum and the line's
-/// total, all checked into int64.
+/// A line's tax: its components and the amount of each (aligned), their
+/// sum, what the rates applied to, and the line's total, all checked into
+/// int64. Small, since every line's passes through the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TaxedLine<'t> {
-    pub(crate) taxes: SmallVec<[TaxAmount<'t>; 2]>,
+    pub(crate) components: &'t [Component],
+    pub(crate) amounts: SmallVec<[i64; 2]>,
     pub(crate) tax: i64,
+    /// What the rates applied to: the net (base - discount) when
+    /// exclusive, the net without the tax inside it when inclusive.
+    pub(crate) taxable: i64,
     /// With net = base - discount: net + tax (exclusive) or net (inclusive).
     pub(crate) total: i64,
 }
@@ -111,7 +115,7 @@ fn checked_line<'t>(
             "tax amounts for another number of components",
         ));
     }
-    let mut amounts: SmallVec<[i64; 4]> = SmallVec::with_capacity(exact.len());
+    let mut amounts: SmallVec<[i64; 2]> = SmallVec::with_capacity(exact.len());
     let mut tax: i64 = 0;
     for amount in exact {
         let amount = i64::try_from(*amount).map_err(|_| line_too_large(i))?;
@@ -124,16 +128,17 @@ fn checked_line<'t>(
         Regime::Exclusive => base,
         Regime::Inclusive => base.checked_sub(tax).ok_or_else(|| line_too_large(i))?,
     };
-    let taxes = components
-        .iter()
-        .zip(amounts)
-        .map(|(component, amount)| TaxAmount::of(component, amount, taxable))
-        .collect();
     let total = match regime {
         Regime::Exclusive => base.checked_add(tax).ok_or_else(|| line_too_large(i))?,
         Regime::Inclusive => base,
     };
-    Ok(TaxedLine { taxes, tax, total })
+    Ok(TaxedLine {
+        components,
+        amounts,
+        tax,
+        taxable,
+        total,
+    })
 }
 
 /// Bases are never negative (prices and ad hoc amounts are checked).

@@ -12,7 +12,7 @@ pub const CSV: &str = include_str!("../../data/tax_rates.csv");
 /// The parsed shipped table (parsed on first call, then shared).
 ///
 /// # Errors
-/// Only if the shipped file were malformed, which `tests/data.rs` rules out.
+/// Only if the shipped file were malformed, which `tests/suite/data.rs` rules out.
 pub fn table() -> Result<&'static RateTable, Error> {
     static TABLE: OnceLock<Result<RateTable, Error>> = OnceLock::new();
     TABLE

@@ -1,0 +1,182 @@
+"""checkout_tax.spark.reconcile in Spark local mode (local[2]) on generated
+sessions, some tampered with: exact amounts against the CLI's `batch`,
+every tampered row found and no other, refusals, malformed responses,
+per-row dates on both sides of Finland's rate change."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import pytest
+
+from conftest import Cli
+
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Java is not installed: the Spark tests need a JRE "
+                "(apt-get install -y default-jre-headless)", allow_module_level=True)
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'checkout-tax[spark]'")
+
+import sessions  # noqa: E402
+
+from checkout_tax import Engine  # noqa: E402
+from checkout_tax.spark import OUTPUT_COLUMNS, reconcile  # noqa: E402
+
+N = 3000
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (SparkSession.builder.master("local[2]").appName("checkout-tax-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+class Case:
+    """The generated rows, what the CLI says of each request, and what
+    the test did to each response."""
+
+    def __init__(self, cli: Cli) -> None:
+        self.catalog = sessions.catalog()
+        rng = random.Random(SEED)
+        pairs = list(sessions.sessions(N, seed=SEED, refused_every=40))
+        # Explicit rows on both sides of FI 24 -> 25.5 on 2024-09-01:
+        # 570 EUR incl. 24 % = 110.32 -> 110; incl. 25.5 % = 115.82 -> 116.
+        fi = {"mode": "payment", "buyer_country": "FI",
+              "line_items": [{"price_id": "price_general_1_eur", "quantity": 1}]}
+        self.fi_rows = {len(pairs): ("2024-08-31", 110), len(pairs) + 1: ("2024-09-01", 116)}
+        pairs += [(fi, "2024-08-31"), (fi, "2024-09-01")]
+        self.requests = [json.dumps(r) for r, _ in pairs]
+        self.ats = [at for _, at in pairs]
+        # The CLI's answers, one batch run per date.
+        self.cli: List[Dict[str, Any]] = [{} for _ in pairs]
+        cat_file = Path(cli.file(self.catalog))
+        for at in sorted(set(self.ats)):
+            idx = [i for i, a in enumerate(self.ats) if a == at]
+            out = cli.batch([self.requests[i].encode() for i in idx], catalog=cat_file, at=at)
+            for i, answer in zip(idx, out):
+                self.cli[i] = answer
+        self.responses: List[str] = []
+        self.expect_match: List[bool] = []
+        self.expect_mismatches: List[List[str]] = []
+        for i, answer in enumerate(self.cli):
+            response = sessions.respond(answer, rng)
+            mismatches: List[str] = []
+            roll = rng.random()
+            if "error" not in answer and roll < 0.03:
+                response, field = sessions.tamper(response, rng)
+                mismatches = [field]
+            elif roll < 0.035:
+                text = json.dumps(response)[: rng.randrange(1, 40)]  # cut short: not JSON
+                self.responses.append(text)
+                self.expect_match.append(False)
+                self.expect_mismatches.append(["response"])
+                continue
+            elif "error" in answer and roll < 0.3:
+                response = {"success": False, "error": {"code": "invalid_request"}}
+                mismatches = ["error.code"]
+            self.responses.append(json.dumps(response))
+            self.expect_match.append(not mismatches)
+            self.expect_mismatches.append(mismatches)
+
+
+@pytest.fixture(scope="module")
+def case(cli_path: Any, tmp_path_factory: Any) -> Case:
+    return Case(Cli(cli_path, tmp_path_factory.mktemp("spark")))
+
+
+def rows_of(case: Case, at_as_date: bool) -> List[Tuple[Any, ...]]:
+    return [(i, f"note {i}", req, resp, datetime.date.fromisoformat(at) if at_as_date else at)
+            for i, (req, resp, at) in enumerate(zip(case.requests, case.responses, case.ats))]
+
+
+def check(out_rows: List[Any], case: Case) -> None:
+    assert len(out_rows) == len(case.requests)
+    tampered_found = 0
+    for row in sorted(out_rows, key=lambda r: r["id"]):
+        i = row["id"]
+        answer = case.cli[i]
+        assert row["note"] == f"note {i}" and row["request"] == case.requests[i]
+        if "error" in answer:
+            assert row["error_code"] == answer["error"]["code"], i
+            assert (row["currency"], row["expected_subtotal"], row["expected_tax"], row["expected_total"]) == \
+                (None, None, None, None), i
+        else:
+            assert row["error_code"] is None, (i, row["error_code"])
+            assert (row["currency"], row["expected_subtotal"], row["expected_tax"], row["expected_total"]) == \
+                (answer["currency"], answer["amount_subtotal"], answer["amount_tax"], answer["amount_total"]), i
+        assert row["match"] is case.expect_match[i], (i, row["mismatches"], case.responses[i][:200])
+        assert list(row["mismatches"]) == case.expect_mismatches[i], i
+        tampered_found += not row["match"]
+    assert tampered_found == case.expect_match.count(False)
+
+
+def test_reconcile_finds_every_tampered_row_and_no_other(spark: Any, case: Case) -> None:
+    df = spark.createDataFrame(rows_of(case, at_as_date=True),
+                               "id long, note string, request string, response string, at date").repartition(3)
+    out = reconcile(df, catalog=case.catalog)
+    assert out.columns == ["id", "note", "request", "response", "at", *OUTPUT_COLUMNS]
+    assert dict(out.dtypes)["mismatches"] == "array<string>"
+    assert dict(out.dtypes)["expected_total"] == "bigint"
+    rows = out.collect()
+    check(rows, case)
+    # The workload has what the test says it has.
+    assert case.expect_mismatches.count(["response"]) >= 5
+    assert sum(m in (["amount_tax"], ["amount_total"], ["amount_subtotal"], ["currency"])
+               for m in case.expect_mismatches) >= 30
+    refused = [i for i, a in enumerate(case.cli) if "error" in a]
+    assert len(refused) >= 70
+    assert any(case.expect_match[i] for i in refused) and not all(case.expect_match[i] for i in refused)
+    # Both sides of the rate change, from the per-row dates.
+    by_id = {r["id"]: r for r in rows}
+    for i, (at, tax) in case.fi_rows.items():
+        assert by_id[i]["expected_tax"] == tax, (at, by_id[i])
+
+
+def test_reconcile_takes_dates_as_text_and_nulls(spark: Any, case: Case) -> None:
+    rows = rows_of(case, at_as_date=False)[:600]
+    df = spark.createDataFrame(rows, "id long, note string, request string, response string, at string")
+    out = reconcile(df, catalog=json.dumps(case.catalog))
+    got = {r["id"]: r for r in out.collect()}
+    for i in range(600):
+        answer = case.cli[i]
+        if "error" not in answer:
+            assert got[i]["expected_total"] == answer["amount_total"]
+        assert got[i]["match"] is case.expect_match[i]
+    # A date that is not one: the row says so, the job goes on.
+    bad = spark.createDataFrame([(1, "n", case.requests[0], case.responses[0], "2024-13-01"),
+                                 (2, "n", case.requests[0], None, None)],
+                                "id long, note string, request string, response string, at string")
+    r = {x["id"]: x for x in reconcile(bad, catalog=case.catalog).collect()}
+    assert (r[1]["error_code"], r[1]["match"], list(r[1]["mismatches"])) == ("invalid_date", False, ["at"])
+    # A null response is a response that is not JSON; a null date is today.
+    assert (r[2]["match"], list(r[2]["mismatches"])) == (False, ["response"])
+    assert r[2]["expected_total"] == Engine(catalog=case.catalog).quote(case.requests[0])["amount_total"]
+
+
+def test_reconcile_refuses_bad_inputs_on_the_driver(spark: Any, case: Case) -> None:
+    from checkout_tax import DataError
+
+    df = spark.createDataFrame([(1, "{}", "{}")], "id long, request string, response string")
+    with pytest.raises(DataError):
+        reconcile(df, catalog="{not json")
+    with pytest.raises(ValueError):
+        reconcile(df.drop("response"), catalog=case.catalog)
+    with pytest.raises(ValueError):
+        reconcile(df.withColumnRenamed("id", "match"), catalog=case.catalog)
