@@ -137,6 +137,32 @@ test('every code the engine has is reached through the package, or is internal',
     refusedWith(assert, () => e.quote(pay([LINE], { buyer_country: 'DE' }), { at: '2023-06-01' }), 'date_not_covered', 'at');
     reached.add('date_not_covered');
   }
+  // Discounts (spec v3): each code with its param.
+  const withCoupons = new Engine({
+    merchant: { merchant_type: 'direct' },
+    catalog: {
+      products: [{ id: 'prod_a', default_price: 'price_a' }, { id: 'prod_b' }],
+      prices: [{ id: 'price_a', product: 'prod_a', currency: 'usd', unit_amount: 1000 }],
+      coupons: [
+        { id: 'co_ok', percent_off: 10 },
+        { id: 'co_off', percent_off: 10, active: false },
+        { id: 'co_b', percent_off: 10, applies_to: { products: ['prod_b'] } },
+      ],
+      promotion_codes: [{ code: 'OLD', coupon: 'co_ok', active: false }],
+    },
+  });
+  const withDiscount = (discounts) => ({ mode: 'payment', line_items: [{ price_id: 'price_a', quantity: 1 }], discounts });
+  for (const [discounts, code, param] of [
+    [[{ coupon: 'co_ok' }, { coupon: 'co_ok' }], 'invalid_discount', 'discounts'],
+    [[{ coupon: 'co_nope' }], 'unknown_coupon', 'discounts[0].coupon'],
+    [[{ coupon: 'co_off' }], 'inactive_coupon', 'discounts[0].coupon'],
+    [[{ promotion_code: 'NOPE' }], 'unknown_promotion_code', 'discounts[0].promotion_code'],
+    [[{ promotion_code: 'old' }], 'inactive_promotion_code', 'discounts[0].promotion_code'],
+    [[{ coupon: 'co_b' }], 'coupon_not_applicable', 'discounts[0]'],
+  ]) {
+    refusedWith(assert, () => withCoupons.quote(withDiscount(discounts), { at: AT }), code, param);
+    reached.add(code);
+  }
   // The engine's inputs: DataError.
   assert.throws(() => new Engine({ taxData: 'not,a,header\n' }), (err) => err instanceof DataError && err.code === 'invalid_tax_data');
   reached.add('invalid_tax_data');
