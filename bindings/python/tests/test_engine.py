@@ -179,7 +179,52 @@ def test_every_code_of_the_spec_is_exercised() -> None:
     # invalid_configuration (DataError, below) and `internal`, which is a
     # bug by definition and has no input that produces it.
     assert set(checkout_tax.ERROR_CODES) - covered == {
-        "invalid_date", "invalid_tax_data", "invalid_configuration", "internal"}
+        "invalid_date", "invalid_tax_data", "invalid_configuration", "internal"} | set(LATER_CODES)
+
+
+# Codes of spec v2 and v3 beyond the spec's first list, each reached below
+# with its param.
+LATER_CODES = [
+    "date_not_covered", "invalid_catalog", "invalid_discount", "unknown_coupon",
+    "inactive_coupon", "unknown_promotion_code", "inactive_promotion_code",
+    "coupon_not_applicable",
+]
+
+
+def test_later_codes_are_reached_with_their_params() -> None:
+    # date_not_covered: before the embedded table's first covered date.
+    embedded = Engine(catalog={"products": [{"id": "prod_a", "default_price": "price_a"}],
+                               "prices": [{"id": "price_a", "product": "prod_a",
+                                           "currency": "eur", "unit_amount": 1000}]})
+    with pytest.raises(RequestError) as info:
+        embedded.quote({"mode": "payment", "line_items": [{"price_id": "price_a", "quantity": 1}],
+                        "buyer_country": "DE"}, at="2023-06-01")
+    assert (info.value.code, info.value.param) == ("date_not_covered", "at")
+    # invalid_catalog: the catalog is checked at load, the entry's path as param.
+    with pytest.raises(DataError) as data_error:
+        Engine(catalog={"products": [], "prices": [{"id": "p", "currency": "xau", "unit_amount": 1}]})
+    assert (data_error.value.code, data_error.value.param) == ("invalid_catalog", "prices[0].currency")
+    # Discounts (spec v3).
+    engine = Engine(merchant={"merchant_type": "direct"}, catalog={
+        "products": [{"id": "prod_a", "default_price": "price_a"}, {"id": "prod_b"}],
+        "prices": [{"id": "price_a", "product": "prod_a", "currency": "usd", "unit_amount": 1000}],
+        "coupons": [{"id": "co_ok", "percent_off": 10},
+                    {"id": "co_off", "percent_off": 10, "active": False},
+                    {"id": "co_b", "percent_off": 10, "applies_to": {"products": ["prod_b"]}}],
+        "promotion_codes": [{"code": "OLD", "coupon": "co_ok", "active": False}],
+    })
+    for discounts, code, param in [
+        ([{"coupon": "co_ok"}, {"coupon": "co_ok"}], "invalid_discount", "discounts"),
+        ([{"coupon": "co_nope"}], "unknown_coupon", "discounts[0].coupon"),
+        ([{"coupon": "co_off"}], "inactive_coupon", "discounts[0].coupon"),
+        ([{"promotion_code": "NOPE"}], "unknown_promotion_code", "discounts[0].promotion_code"),
+        ([{"promotion_code": "old"}], "inactive_promotion_code", "discounts[0].promotion_code"),
+        ([{"coupon": "co_b"}], "coupon_not_applicable", "discounts[0]"),
+    ]:
+        with pytest.raises(RequestError) as info:
+            engine.quote({"mode": "payment", "line_items": [{"price_id": "price_a", "quantity": 1}],
+                          "discounts": discounts}, at=AT)
+        assert (info.value.code, info.value.param) == (code, param), discounts
 
 
 def test_quote_many_reports_refusals_in_place(engines: Dict[str, Engine]) -> None:
