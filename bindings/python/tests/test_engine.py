@@ -401,13 +401,15 @@ def test_bad_tax_data_names_its_line(cli: Cli) -> None:
 
 
 def test_bad_catalog_and_merchant_are_data_errors() -> None:
+    # A bad catalog is invalid_catalog (spec v2), naming the entry.
     with pytest.raises(DataError) as info:
         Engine(catalog="{not json")
-    assert info.value.code == "invalid_configuration" and info.value.line is None
+    assert info.value.code == "invalid_catalog" and info.value.line is None
     assert str(info.value).startswith("catalog: ")
     with pytest.raises(DataError) as info:
         Engine(catalog={"products": [], "prices": [{"id": 5}]})
-    assert info.value.code == "invalid_configuration"
+    assert info.value.code == "invalid_catalog"
+    assert info.value.param == "prices[0].id"
     with pytest.raises(DataError) as info:
         Engine(merchant={"merchant_type": "reseller"})
     assert str(info.value).startswith("merchant: ")
