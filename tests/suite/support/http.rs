@@ -161,6 +161,20 @@ impl Server {
         self.log.0.lock().unwrap().clone()
     }
 
+    /// The log lines once there are at least `n` (the server writes them
+    /// from a log thread after the last byte is sent, so they may trail the
+    /// responses a little), or whatever there is after five seconds.
+    pub fn log_lines_at_least(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let lines = self.log_lines();
+            if lines.len() >= n || Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends a signal (`HUP`, `TERM`, `INT`) with the system's `kill`.
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
