@@ -403,8 +403,10 @@ fn check_table(table: RateTable) {
                     })
                     .build()
                     .expect("engine");
+                let covered = table.covered_from().is_none_or(|first| date >= first);
                 match engine.quote(&request, date) {
                     Ok(q) => {
+                        assert!(covered, "{j}: quoted on {date}, before the data's coverage");
                         let in_force = matches!(
                             table.lookup(j),
                             checkout_tax::tax::TaxLookup::Found(r) if r.in_force(date)
@@ -419,6 +421,12 @@ fn check_table(table: RateTable) {
                         };
                         assert_eq!(q.tax_status, expected, "{j}");
                         check_quote(&q, &request, "tax_csv");
+                    }
+                    // A row that ends on the first covered day is in force
+                    // only before it: that date is refused (spec v2).
+                    Err(e) if !covered => {
+                        assert_eq!(e.code(), ErrorCode::DateNotCovered, "{e}");
+                        assert_eq!(e.param(), Some("at"), "{e}");
                     }
                     // Rates above 100% in sum can push an exclusive total
                     // past int64; that must be the refusal, nothing else.
