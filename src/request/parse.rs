@@ -12,9 +12,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use std::borrow::Cow;
 use std::fmt;
 
+mod fast;
+
 pub(super) fn session_request(json: &str) -> Result<SessionRequest<'_>, Error> {
     check_size(json.len())?;
-    parse(serde_json::Deserializer::from_str(json))
+    text_request(json)
 }
 
 /// As [`session_request`] from bytes. One UTF-8 check over the whole input
@@ -27,6 +29,21 @@ pub(super) fn session_request_bytes(json: &[u8]) -> Result<SessionRequest<'_>, E
             format!("the request is not valid UTF-8 (byte {})", e.valid_up_to()),
         )
     })?;
+    text_request(text)
+}
+
+/// The fast form when it handles the text, else the full parser (the
+/// definition, which also names the error).
+fn text_request(text: &str) -> Result<SessionRequest<'_>, Error> {
+    match fast::request(text) {
+        Some(request) => Ok(request),
+        None => full_request(text),
+    }
+}
+
+/// The full parser: serde_json with the visitors below.
+pub(crate) fn full_request(text: &str) -> Result<SessionRequest<'_>, Error> {
+    check_size(text.len())?;
     parse(serde_json::Deserializer::from_str(text))
 }
 
