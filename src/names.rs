@@ -108,9 +108,10 @@ macro_rules! named_enum {
 
         impl $crate::output::JsonValue for $name {
             fn write_json(&self, out: &mut Vec<u8>) {
-                out.push(b'"');
-                out.extend_from_slice(self.as_str().as_bytes());
-                out.push(b'"');
+                // The name quoted, as one constant: names need no escaping.
+                out.extend_from_slice(match self {
+                    $($name::$variant => concat!("\"", $text, "\"").as_bytes(),)+
+                });
             }
         }
 

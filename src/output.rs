@@ -192,7 +192,13 @@ where
 
 impl JsonValue for crate::money::Currency {
     fn write_json(&self, out: &mut Vec<u8>) {
-        string(out, self.code());
+        // Three upper-case ASCII letters: nothing to escape.
+        let code = self.code().as_bytes();
+        if let [a, b, c] = code {
+            out.extend_from_slice(&[b'"', *a, *b, *c, b'"']);
+        } else {
+            string(out, self.code());
+        }
     }
 }
 
