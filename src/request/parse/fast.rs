@@ -421,11 +421,24 @@ mod tests {
     }
 
     const REQUEST_KEYS: &[&str] = &[
-        "mode", "presentation", "line_items", "customer_email", "success_url", "cancel_url",
-        "buyer_country", "buyer_region", "client_reference_id", "discounts",
+        "mode",
+        "presentation",
+        "line_items",
+        "customer_email",
+        "success_url",
+        "cancel_url",
+        "buyer_country",
+        "buyer_region",
+        "client_reference_id",
+        "discounts",
     ];
     const LINE_KEYS: &[&str] = &[
-        "price_id", "product_id", "quantity", "ad_hoc_amount", "ad_hoc_currency", "description",
+        "price_id",
+        "product_id",
+        "quantity",
+        "ad_hoc_amount",
+        "ad_hoc_currency",
+        "description",
     ];
     const DISCOUNT_KEYS: &[&str] = &["coupon", "promotion_code"];
 

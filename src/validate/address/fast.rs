@@ -89,7 +89,10 @@ pub(super) fn ascii_url(url: &[u8]) -> bool {
     };
     let Some(rest) = rest else { return false };
     // No early exit: the fold compiles to vector compares.
-    if !rest.iter().fold(true, |ok, b| ok & (*b > b' ') & (*b != 0x7f)) {
+    if !rest
+        .iter()
+        .fold(true, |ok, b| ok & (*b > b' ') & (*b != 0x7f))
+    {
         return false;
     }
     let authority_end = rest
