@@ -132,6 +132,22 @@ mod tests {
             prop_assert_eq!(fast::ascii_email(s.as_bytes()), general_email(&s), "email {:?}", s);
             prop_assert_eq!(fast::ascii_url(s.as_bytes()), general_url(&s), "url {:?}", s);
         }
+
+        // Host names near the limits: labels of up to 70 bytes with
+        // hyphens and dots anywhere, users and ports around them.
+        #[test]
+        fn ascii_fast_paths_agree_on_host_names(
+            labels in prop::collection::vec("[a-z0-9-]{0,70}", 1..5),
+            user in prop::sample::select(vec!["", "u@", "u:p@", "@"]),
+            port in prop::sample::select(vec!["", ":", ":80", ":123456", ":8a"]),
+            tail in prop::sample::select(vec!["", "/", "/a?b#c", ".", "./x"]),
+        ) {
+            let host = labels.join(".");
+            let url = format!("https://{user}{host}{port}{tail}");
+            prop_assert_eq!(fast::ascii_url(url.as_bytes()), general_url(&url), "url {:?}", url);
+            let email = format!("buyer@{host}");
+            prop_assert_eq!(fast::ascii_email(email.as_bytes()), general_email(&email), "email {:?}", email);
+        }
     }
 
     #[test]

@@ -40,36 +40,65 @@ fn local_part_byte(b: u8) -> bool {
         )
 }
 
+/// How a domain byte counts: not allowed, part of a label, or a dot.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DomainByte {
+    Invalid,
+    Letter,
+    Hyphen,
+    Dot,
+}
+
+/// Each byte's [`DomainByte`], looked up instead of tested range by range.
+// Built at compile time: an index out of bounds would fail the build, so
+// the indexing cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+static DOMAIN_BYTES: [DomainByte; 256] = {
+    let mut table = [DomainByte::Invalid; 256];
+    let mut b: u8 = 0;
+    loop {
+        table[b as usize] = match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => DomainByte::Letter,
+            b'-' => DomainByte::Hyphen,
+            b'.' => DomainByte::Dot,
+            _ => DomainByte::Invalid,
+        };
+        if b == u8::MAX {
+            break;
+        }
+        b = b.wrapping_add(1);
+    }
+    table
+};
+
 /// Dot-separated labels of letters, digits and `-` (not at a label's ends),
-/// at least two labels when `needs_dot`.
+/// at most 63 bytes each, at least two labels when `needs_dot`.
 fn ascii_domain(domain: &[u8], needs_dot: bool) -> bool {
     if domain.is_empty() || domain.len() > 253 {
         return false;
     }
-    let mut label_len = 0usize;
-    let mut previous = b'.';
-    let mut dots = 0usize;
-    for b in domain {
-        match b {
-            b'.' => {
-                if label_len == 0 || previous == b'-' {
-                    return false;
-                }
-                label_len = 0;
-                dots = dots.saturating_add(1);
-            }
-            b'-' if label_len == 0 => return false,
-            b if b.is_ascii_alphanumeric() || *b == b'-' => {
-                label_len = label_len.saturating_add(1);
-                if label_len > 63 {
-                    return false;
-                }
+    // Where the current label starts, and whether a dot was seen.
+    let mut label_start = 0usize;
+    let mut dots = false;
+    let mut previous = DomainByte::Dot;
+    for (i, b) in domain.iter().enumerate() {
+        let class = DOMAIN_BYTES.get(usize::from(*b)).copied();
+        match class {
+            Some(DomainByte::Letter) => {}
+            Some(DomainByte::Hyphen) if previous != DomainByte::Dot => {}
+            Some(DomainByte::Dot)
+                if previous == DomainByte::Letter && i.saturating_sub(label_start) <= 63 =>
+            {
+                label_start = i.saturating_add(1);
+                dots = true;
             }
             _ => return false,
         }
-        previous = *b;
+        previous = class.unwrap_or(DomainByte::Invalid);
     }
-    label_len > 0 && previous != b'-' && (dots > 0 || !needs_dot)
+    previous == DomainByte::Letter
+        && domain.len().saturating_sub(label_start) <= 63
+        && (dots || !needs_dot)
 }
 
 /// [`is_absolute_http_url`] for ASCII input, in one pass.
@@ -95,23 +124,34 @@ pub(super) fn ascii_url(url: &[u8]) -> bool {
     {
         return false;
     }
-    let authority_end = rest
-        .iter()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let (authority, _) = rest.split_at(authority_end);
-    let host_port = match authority.iter().rposition(|b| *b == b'@') {
-        Some(i) => authority.get(i.saturating_add(1)..).unwrap_or_default(),
-        None => authority,
-    };
+    // One pass over the authority (up to `/`, `?` or `#`): the host and
+    // port follow its last `@`, the port its first `:` after that.
+    let mut host_start = 0usize;
+    let mut colon = None;
+    let mut authority_end = rest.len();
+    for (i, b) in rest.iter().enumerate() {
+        match b {
+            b'/' | b'?' | b'#' => {
+                authority_end = i;
+                break;
+            }
+            b'@' => {
+                host_start = i.saturating_add(1);
+                colon = None;
+            }
+            b':' if colon.is_none() => colon = Some(i),
+            _ => {}
+        }
+    }
+    let host_port = rest.get(host_start..authority_end).unwrap_or_default();
     if host_port.first() == Some(&b'[') {
         // IPv6 literals are rare: the general path checks them.
         return std::str::from_utf8(url).is_ok_and(super::general_url);
     }
-    let (host, port) = match host_port.iter().position(|b| *b == b':') {
+    let (host, port) = match colon {
         Some(i) => (
-            host_port.get(..i).unwrap_or_default(),
-            host_port.get(i.saturating_add(1)..),
+            rest.get(host_start..i).unwrap_or_default(),
+            rest.get(i.saturating_add(1)..authority_end),
         ),
         None => (host_port, None),
     };
