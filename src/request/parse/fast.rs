@@ -37,22 +37,23 @@ fn plain_string_len(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
-    let mut i = 0usize;
-    while let Some(chunk) = bytes.get(i..i.saturating_add(8)) {
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0usize;
+    for chunk in &mut words {
         let word = u64::from_le_bytes(chunk.try_into().ok()?);
         let flags = (zero_byte(word ^ (ONES * u64::from(b'"')))
             | zero_byte(word ^ (ONES * u64::from(b'\\')))
             | (word.wrapping_sub(ONES * 0x20) & !word))
             & HIGH;
         if flags != 0 {
-            let at = i.checked_add(usize::try_from(flags.trailing_zeros() / 8).ok()?)?;
+            let at = offset.checked_add(usize::try_from(flags.trailing_zeros() / 8).ok()?)?;
             return (bytes.get(at) == Some(&b'"')).then_some(at);
         }
-        i = i.saturating_add(8);
+        offset = offset.saturating_add(8);
     }
-    for (j, b) in bytes.get(i..)?.iter().enumerate() {
+    for (j, b) in words.remainder().iter().enumerate() {
         match b {
-            b'"' => return i.checked_add(j),
+            b'"' => return offset.checked_add(j),
             b'\\' | 0..=0x1f => return None,
             _ => {}
         }
