@@ -16,8 +16,7 @@
 #[allow(dead_code)]
 #[path = "suite/support/mod.rs"]
 mod common;
-#[path = "suite/support/http.rs"]
-mod http;
+use common::http;
 
 use common::{fixture_arg, run, temp_file};
 use http::{Response, Server};

@@ -1,5 +1,5 @@
 //! Every refusal case, from one corpus (`tests/corpus/refusals.json`, whose
-//! `about` says how a case is written), run by one test through the three
+//! `about` says how a case is written), run by one test through the four
 //! ways a request reaches the engine:
 //!
 //! 1. the library: `SessionRequest::from_json_bytes` then `Engine::quote`,
@@ -9,11 +9,14 @@
 //! 3. the CLI: one `checkout-tax batch` run per setup, merchant and date,
 //!    each answer line equal to `quote_json`'s; a body that spans lines (a
 //!    batch line cannot hold it) goes through `checkout-tax quote FILE`
-//!    instead, which must exit 1 with the same error object.
+//!    instead, which must exit 1 with the same error object;
+//! 4. the service: one `checkout-tax serve` per setup, merchant and date,
+//!    each body sent as `POST /v1/quote`, answered 400 (413 for a body over
+//!    the limit) with `quote_json`'s error object.
 //!
 //! The test names every failing case and says which way failed.
 
-use crate::support::{self, BIN};
+use crate::support::{self, BIN, http};
 use checkout_tax::request::limits::MAX_REQUEST_BYTES;
 use checkout_tax::{Catalog, Engine, ErrorCode, Merchant, MerchantType, RateTable, SessionRequest};
 use serde::Deserialize;
@@ -198,6 +201,57 @@ fn cli(command: &str, setup: &Setup, case: &Case, extra: &[&str], stdin: &[u8]) 
     (out.status.code().unwrap(), out.stdout)
 }
 
+/// Sends each case's body to `POST /v1/quote` of a server started for the
+/// group (its setup, merchant and date); returns the failures.
+fn service(setup: &Setup, first: &Case, cases: &[(&Case, Vec<u8>)]) -> Vec<String> {
+    let mut args = vec!["--catalog".to_owned(), root(&setup.catalog)];
+    if let Some(csv) = &setup.tax_data {
+        args.extend(["--tax-data".to_owned(), root(csv)]);
+    }
+    let merchant = serde_json::to_value(first.merchant).unwrap();
+    args.extend([
+        "--merchant-type".to_owned(),
+        merchant.as_str().unwrap().to_owned(),
+        "--at".to_owned(),
+        first.at.clone(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = http::Server::start(&args);
+    let mut failures = Vec::new();
+    for (case, answer) in cases {
+        let body = case.body();
+        let response = server.post_json("/v1/quote", &body);
+        let expected_status = if body.len() > MAX_REQUEST_BYTES {
+            413
+        } else {
+            400
+        };
+        let same = if expected_status == 413 {
+            same_batch_answer(&response.body, answer) || {
+                let (got, want): (Value, Value) = (
+                    serde_json::from_slice(&response.body).unwrap_or_default(),
+                    serde_json::from_slice(answer).unwrap(),
+                );
+                got["error"]["code"] == want["error"]["code"]
+                    && got["error"]["param"] == want["error"]["param"]
+            }
+        } else {
+            serde_json::from_slice::<Value>(&response.body).ok()
+                == serde_json::from_slice::<Value>(answer).ok()
+        };
+        if response.status != expected_status || !same {
+            failures.push(format!(
+                "{}: POST /v1/quote answered {} {}, expected {expected_status} {}",
+                case.name,
+                response.status,
+                show(&response.body),
+                show(answer)
+            ));
+        }
+    }
+    failures
+}
+
 /// A batch line is `quote_json`'s answer, byte for byte; but batch keeps
 /// only `MAX_REQUEST_BYTES + 1` bytes of a longer line, so the message of
 /// its `limit_exceeded` counts those (code and param must still agree).
@@ -222,7 +276,8 @@ fn same_batch_answer(line: &[u8], answer: &[u8]) -> bool {
 }
 
 #[test]
-fn every_refusal_case_is_refused_alike_by_the_library_the_bytes_entry_point_and_the_cli() {
+fn every_refusal_case_is_refused_alike_by_the_library_the_bytes_entry_point_the_cli_and_the_service()
+ {
     let corpus = corpus();
     assert!(
         corpus.cases.len() >= MIN_CASES,
@@ -252,6 +307,7 @@ fn every_refusal_case_is_refused_alike_by_the_library_the_bytes_entry_point_and_
         let engine = engine(setup, cases[0].merchant);
         let mut batch_input = Vec::new();
         let mut batched = Vec::new();
+        let mut answered: Vec<(&Case, Vec<u8>)> = Vec::new();
         for case in cases {
             let body = case.body();
             let answer = match library_and_bytes(&engine, case, &body) {
@@ -261,6 +317,7 @@ fn every_refusal_case_is_refused_alike_by_the_library_the_bytes_entry_point_and_
                     continue;
                 }
             };
+            answered.push((*case, answer.clone()));
             if body.contains(&b'\n') || body.ends_with(b"\r") {
                 // Not one batch line: `quote` reads it from a file.
                 let file = support::temp_file("refusal.json", &String::from_utf8(body).unwrap());
@@ -280,6 +337,7 @@ fn every_refusal_case_is_refused_alike_by_the_library_the_bytes_entry_point_and_
                 batched.push((case, answer));
             }
         }
+        failures.extend(service(setup, cases[0], &answered));
         let (code, stdout) = cli("batch", setup, cases[0], &[], &batch_input);
         assert_eq!(code, 0, "batch for {setup_name}");
         let lines: Vec<&[u8]> = stdout.split(|b| *b == b'\n').collect();

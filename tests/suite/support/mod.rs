@@ -2,6 +2,7 @@
 //! fixtures in `tests/fixtures/`, quoting a JSON request, and running the
 //! real `checkout-tax` binary.
 
+pub mod http;
 pub mod reference;
 
 use checkout_tax::{
