@@ -1,9 +1,13 @@
 'use strict';
-// The hostile corpus: every body of the core's tests/hostile.rs (replayed
-// from test/data/hostile.ndjson.gz, made by scripts/hostile-corpus.sh),
-// the fuzz seeds, and values only JavaScript can pass. Each gets a quote
-// or a RequestError, never another exception, and the corpus gets the
-// exact outcome the core's tests assert.
+// Hostile input: the core's refusal corpus (tests/corpus/refusals.json,
+// read live: every case the core's suite runs through the library, the
+// CLI and the service), a recorded corpus of hostile bodies with their
+// outcomes, quoted ones included (test/data/hostile.ndjson.gz, recorded
+// from the core's hostile tests when they could dump it; the core's suite
+// now keeps its refusals in the corpus above), the fuzz seeds, and values
+// only JavaScript can pass. Each gets a quote or a RequestError, never
+// another exception, and the corpora get the exact outcome the core's
+// tests assert.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -48,6 +52,48 @@ function amounts(q) {
 }
 
 const show = (body) => (body.length > 120 ? `${body.slice(0, 120)}... (${body.length} chars)` : body);
+
+// The core's refusal corpus: its setups as engines, each case's body as
+// the core sends it (a request as compact JSON, or the exact bytes).
+const REFUSALS = JSON.parse(readRepo('tests', 'corpus', 'refusals.json'));
+const refusalEngines = new Map();
+function refusalEngine(setupName, merchantType) {
+  const key = `${setupName}/${merchantType}`;
+  if (!refusalEngines.has(key)) {
+    const setup = REFUSALS.setups[setupName];
+    assert.ok(setup, `no setup ${setupName}`);
+    const options = { catalog: readRepo(setup.catalog), merchant: { merchant_type: merchantType } };
+    if (setup.tax_data) options.taxData = readRepo(setup.tax_data);
+    refusalEngines.set(key, new Engine(options));
+  }
+  return refusalEngines.get(key);
+}
+function refusalBody(c) {
+  if (c.request !== undefined) return JSON.stringify(c.request);
+  if (typeof c.body === 'string') return c.body;
+  return c.body.map((p) => (typeof p === 'string' ? p : p.repeat.repeat(p.times))).join('');
+}
+
+test('every case of the core refusal corpus: its code and param, through quote, quoteJson and bytes', () => {
+  assert.ok(REFUSALS.cases.length >= 409, `only ${REFUSALS.cases.length} refusal cases`);
+  const failures = [];
+  for (const c of REFUSALS.cases) {
+    const engine = refusalEngine(c.setup, c.merchant);
+    const body = refusalBody(c);
+    const calls = [
+      ['quote', () => engine.quote(body, { at: c.at })],
+      ['quoteJson', () => engine.quoteJson(body, { at: c.at })],
+      ['bytes', () => engine.quote(Buffer.from(body, 'utf8'), { at: c.at })],
+    ];
+    for (const [how, call] of calls) {
+      const got = outcome(call, `${c.name} (${how})`);
+      if (!got.error || got.error.code !== c.code || got.error.param !== c.param) {
+        failures.push(`${c.name} (${how}): got ${JSON.stringify(got.error ?? 'a quote')}, want ${c.code} at ${c.param}`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
 
 test('the corpus is there', () => {
   assert.ok(corpus.length >= 300, `only ${corpus.length} hostile bodies`);
