@@ -213,6 +213,160 @@ describe("refusals", () => {
   });
 });
 
+describe("discounts", () => {
+  // 3 x 9.99 USD to California (7.25%), a Direct merchant, 2025-06-01.
+  const base = { mode: "payment", line_items: [{ price_id: "price_xxx", quantity: 3 }], buyer_country: "US", buyer_region: "CA" };
+  const linkRequest = (page) => JSON.parse(new URL(page.url()).searchParams.get("request"));
+
+  /** The session's and line 0's discount, subtotal, tax and total, as the data-value hooks give them. */
+  async function discounted(page) {
+    return page.evaluate(() => {
+      const pick = (root) => Object.fromEntries(["amount_subtotal", "amount_discount", "amount_tax", "amount_total"]
+        .map((k) => [k, root?.querySelector(`[data-testid=${k}]`)?.dataset.value ?? null]));
+      return { session: pick(document.querySelector(".totals")), line: pick(document.querySelector("[data-testid=line-0]")) };
+    });
+  }
+
+  for (const width of WIDTHS) {
+    test(`a promotion code typed into the builder discounts the quote before tax, and is in the link, the JSON and curl (${width} px)`, async () => {
+      await withPage(width, async (page) => {
+        await page.goto(deepLink(server, base, "2025-06-01"));
+        await settled(page);
+        assert.equal(await value(page, ".totals [data-testid=amount_discount]"), "0");
+        assert.equal(await page.locator("[data-testid=discount-kind]").inputValue(), "promotion_code");
+        const code = page.locator("[data-testid=discount-code]");
+        await code.click();
+        await code.pressSequentially("summer", { delay: 20 });
+        await page.locator(".totals [data-testid=amount_discount][data-value='375']").waitFor();
+        await settled(page);
+        // SUMMER is co_summer, 12.5% off: 2997 x 12.5% = 374.625 -> 375 (half up);
+        // tax 7.25% of 2997 - 375 = 2622 is 190.095 -> 190; total 2622 + 190 = 2812.
+        assert.deepEqual(await discounted(page), {
+          session: { amount_subtotal: "2997", amount_discount: "375", amount_tax: "190", amount_total: "2812" },
+          line: { amount_subtotal: "2997", amount_discount: "375", amount_tax: "190", amount_total: "2812" },
+        });
+        assert.deepEqual(await shownTotals(page), { amount_subtotal: "29.97 USD", amount_tax: "1.90 USD", amount_total: "28.12 USD" });
+        assert.equal(await page.locator(".totals [data-testid=amount_discount]").textContent(), "3.75 USD");
+        assert.match(await page.locator("#result-body").textContent(), /Discounts: co_summer \(SUMMER\) 3\.75 USD/);
+        // The request the page sends, as the link, the JSON and curl carry it.
+        await page.waitForFunction(() => new URL(location.href).searchParams.get("request")?.includes("discounts"));
+        const request = linkRequest(page);
+        assert.deepEqual(request.discounts, [{ promotion_code: "summer" }]);
+        const cli = cliQuote(request, "2025-06-01", ["--merchant-type", "direct"]);
+        assert.deepEqual([cli.amount_discount, cli.amount_tax, cli.amount_total], [375, 190, 2812]);
+        await page.locator("#copy-json").click();
+        await page.locator("#copy-status", { hasText: "Copied request JSON" }).waitFor();
+        const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+        assert.deepEqual(copied, { ...base, discounts: [{ promotion_code: "summer" }] });
+        await page.locator("#copy-curl").click();
+        await page.locator("#copy-status", { hasText: "Copied curl command" }).waitFor();
+        const curl = await page.evaluate(() => navigator.clipboard.readText());
+        assert.ok(curl.includes('"discounts":[{"promotion_code":"summer"}]'), curl);
+        assert.match(curl, /v1\/quote\?at=2025-06-01/);
+        await shot(page, "discount-promotion-code", width);
+        // Emptied, the field sends no discounts at all.
+        await code.fill("");
+        await page.locator(".totals [data-testid=amount_discount][data-value='0']").waitFor();
+        await page.waitForFunction(() => !new URL(location.href).searchParams.get("request")?.includes("discounts"));
+        assert.equal("discounts" in linkRequest(page), false);
+        assert.equal(await value(page, ".totals [data-testid=amount_total]"), "3214");
+      }, { permissions: ["clipboard-read", "clipboard-write"] });
+    });
+
+    test(`a link with a coupon fills the discount field and opens discounted (${width} px)`, async () => {
+      const request = { ...base, discounts: [{ coupon: "co_5usd" }] };
+      await withPage(width, async (page) => {
+        await page.goto(deepLink(server, request, "2025-06-01"));
+        await settled(page);
+        assert.equal(await page.locator("[data-testid=discount-kind]").inputValue(), "coupon");
+        assert.equal(await page.locator("[data-testid=discount-code]").inputValue(), "co_5usd");
+        assert.equal(await page.locator("#discount-code-label").textContent(), "Coupon id");
+        // co_5usd is 5.00 USD off: 2997 - 500 = 2497; 7.25% of it is 181.03 -> 181; total 2678.
+        assert.deepEqual(await discounted(page), {
+          session: { amount_subtotal: "2997", amount_discount: "500", amount_tax: "181", amount_total: "2678" },
+          line: { amount_subtotal: "2997", amount_discount: "500", amount_tax: "181", amount_total: "2678" },
+        });
+        assert.deepEqual(await shownTotals(page), { amount_subtotal: "29.97 USD", amount_tax: "1.81 USD", amount_total: "26.78 USD" });
+        // The link's discount stays in the URL and in the JSON editor as the builder changes.
+        await page.locator("#line-0-quantity").fill("1");
+        await page.locator(".totals [data-testid=amount_subtotal][data-value='999']").waitFor();
+        await settled(page);
+        // 999 - 500 = 499; 7.25% = 36.18 -> 36; total 535.
+        assert.deepEqual((await discounted(page)).session, { amount_subtotal: "999", amount_discount: "500", amount_tax: "36", amount_total: "535" });
+        await page.waitForFunction(() => new URL(location.href).searchParams.get("request")?.includes('"quantity":1'));
+        assert.deepEqual(linkRequest(page).discounts, [{ coupon: "co_5usd" }]);
+        assert.deepEqual(JSON.parse(await page.locator("#request-json").inputValue()).discounts, [{ coupon: "co_5usd" }]);
+        assert.ok((await page.locator("#curl-text").inputValue()).includes('"discounts":[{"coupon":"co_5usd"}]'));
+        await shot(page, "discount-link", width);
+      });
+    });
+  }
+
+  test("a refused discount lands beside the discount field: unknown code, unknown coupon, a setup session, two discounts", async () => {
+    await withPage(1280, async (page) => {
+      await page.goto(deepLink(server, base, "2025-06-01"));
+      await settled(page);
+      const error = page.locator("[data-testid=error]");
+      const besideField = async (code, param) => {
+        await page.locator(`[data-testid=error][data-code=${code}]`).waitFor();
+        await settled(page, "refused");
+        assert.equal(await error.count(), 1);
+        assert.equal(await error.getAttribute("data-param"), param);
+        assert.equal(await page.locator("#discount-field [data-testid=error]").count(), 1, `${code} sits in the discount field`);
+        assert.equal(await page.locator(`[data-param~="${param}"] [data-testid=error]`).count(), 1);
+        assert.equal(await page.locator("[data-testid=discount-code]").getAttribute("aria-invalid"), "true");
+        assert.equal(await page.locator("[data-testid=amount_total]").count(), 0, "no totals for a refused request");
+      };
+      await page.locator("[data-testid=discount-code]").fill("NOPE");
+      await besideField("unknown_promotion_code", "discounts[0].promotion_code");
+      assert.match(await error.textContent(), /unknown promotion code `NOPE`/);
+      await shot(page, "discount-refused", 1280);
+      // The same text as a coupon id.
+      await page.locator("[data-testid=discount-kind]").selectOption("coupon");
+      await besideField("unknown_coupon", "discounts[0].coupon");
+      // Fixed, the refusal goes.
+      await page.locator("[data-testid=discount-code]").fill("co_5usd");
+      await page.locator(".totals [data-testid=amount_total][data-value='2678']").waitFor();
+      assert.equal(await error.count(), 0);
+      assert.equal(await page.locator("[data-testid=discount-code]").getAttribute("aria-invalid"), null);
+      // Refusals at `discounts` itself, from links.
+      await page.goto(deepLink(server, { mode: "setup", discounts: [{ coupon: "co_5usd" }] }, "2025-06-01"));
+      await besideField("invalid_discount", "discounts");
+      await page.goto(deepLink(server, { ...base, discounts: [{ coupon: "co_5usd" }, { promotion_code: "SUMMER" }] }, "2025-06-01"));
+      await besideField("invalid_discount", "discounts");
+      assert.equal(await page.locator("[data-testid=discount-code]").inputValue(), "co_5usd");
+      assert.match(await page.locator("#discount-hint").textContent(), /not one coupon or code/);
+    });
+  });
+
+  test("the discount field suggests the catalog's codes and coupons when /v1/catalog lists them", async () => {
+    const file = JSON.parse(readFileSync(CATALOG, "utf8"));
+    await withPage(1280, async (page) => {
+      // Today's /v1/catalog lists products and prices only: serve the file's discounts beside them.
+      await page.route("**/v1/catalog", async (route) => {
+        const listed = await (await route.fetch()).json();
+        await route.fulfill({ json: { ...listed, coupons: file.coupons, promotion_codes: file.promotion_codes } });
+      });
+      await page.goto(`${server.url}/`);
+      await page.locator("body[data-ready]").waitFor({ state: "attached" });
+      const options = () => page.locator("#discount-options option").evaluateAll((os) => os.map((o) => [o.value, o.label]));
+      assert.equal(await page.locator("[data-testid=discount-code]").getAttribute("list"), "discount-options");
+      assert.deepEqual(await options(), [
+        ["SUMMER", "co_summer: Summer sale · 12.5% off"],
+        ["WINTER", "co_summer: Summer sale · 12.5% off · inactive code"],
+        ["HALFOFF", "co_retired: 50% off · inactive"],
+      ]);
+      await page.locator("[data-testid=discount-kind]").selectOption("coupon");
+      assert.deepEqual(await options(), [
+        ["co_summer", "Summer sale · 12.5% off"],
+        ["co_5usd", "5.00 USD off"],
+        ["co_ebooks", "20% off on prod_ebook"],
+        ["co_retired", "50% off · inactive"],
+      ]);
+    });
+  });
+});
+
 describe("verify", () => {
   for (const width of WIDTHS) {
     test(`a tampered response shows each mismatch, expected against actual (${width} px)`, async () => {

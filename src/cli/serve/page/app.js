@@ -197,6 +197,10 @@ async function loadService() {
       products: Array.isArray(catalog.data.products) ? catalog.data.products : [],
       prices: Array.isArray(catalog.data.prices) ? catalog.data.prices : [],
     };
+    // The discount field's suggestions, when the service lists them.
+    for (const k of ["coupons", "promotion_codes"]) {
+      if (Array.isArray(catalog.data[k])) service.catalog[k] = catalog.data[k];
+    }
   }
   if (listing.status === 200 && listing.data && Array.isArray(listing.data.rates)) {
     const byRegion = new Map();

@@ -14,10 +14,11 @@ const $ = (id) => document.getElementById(id);
 
 const TOP_FIELDS = new Set([
   "mode", "presentation", "line_items", "customer_email", "success_url", "cancel_url",
-  "buyer_country", "buyer_region", "client_reference_id",
+  "buyer_country", "buyer_region", "client_reference_id", "discounts",
 ]);
 const LINE_FIELDS = new Set(["price_id", "product_id", "ad_hoc_amount", "ad_hoc_currency", "quantity", "description"]);
 const TEXT_FIELDS = ["client_reference_id", "customer_email", "success_url", "cancel_url"];
+const DISCOUNT_KINDS = ["promotion_code", "coupon"];
 
 let onChange = () => {};
 let lastQuote = null;
@@ -25,6 +26,8 @@ let lastError = null;
 let timer = null;
 let inflight = null;
 let sequence = 0;
+/** The discount kind the form offers while the code is empty (a link's discount sets it). */
+let discountKind = "promotion_code";
 
 /** The last quote the engine gave for the builder (null when refused). */
 export function currentQuote() {
@@ -328,6 +331,78 @@ function renderRegions() {
   $("buyer_region-label").textContent = word[0].toUpperCase() + word.slice(1);
 }
 
+// ---------- the discount ----------
+
+/**
+ * The request's discount as the form shows it: its kind, its code, and
+ * `odd` when `discounts` is not the one coupon or code the form can hold
+ * (a link's two discounts, an extra key...), which the page still sends as is.
+ */
+function discountShown() {
+  const d = B.request.discounts;
+  if (d === undefined) return { kind: discountKind, code: "", odd: false };
+  const first = Array.isArray(d) ? d[0] : undefined;
+  if (!first || typeof first !== "object" || Array.isArray(first)) return { kind: discountKind, code: "", odd: true };
+  const kinds = DISCOUNT_KINDS.filter((k) => k in first);
+  const kind = kinds.length === 1 ? kinds[0] : discountKind;
+  const odd = d.length !== 1 || kinds.length !== 1 || Object.keys(first).length !== 1 || typeof first[kind] !== "string";
+  return { kind, code: text(first[kind]), odd };
+}
+
+/** What a coupon takes off, in words: `12.5% off`, `5.00 USD off`. */
+function couponWords(coupon) {
+  if (!coupon) return "";
+  const off = coupon.percent_off !== undefined && coupon.percent_off !== null
+    ? `${formatRate(text(coupon.percent_off))} off`
+    : coupon.amount_off !== undefined && coupon.amount_off !== null ? `${formatAmount(coupon.amount_off, coupon.currency)} off` : "";
+  const only = Array.isArray(coupon.applies_to?.products) ? ` on ${coupon.applies_to.products.join(", ")}` : "";
+  return [coupon.name, `${off}${only}`, coupon.active === false ? "inactive" : ""].filter(Boolean).join(" · ");
+}
+
+/** Suggestions for the code field: the catalog's coupons or promotion codes, when the service lists them. */
+function discountOptions(kind) {
+  const coupons = Array.isArray(service.catalog.coupons) ? service.catalog.coupons : [];
+  if (kind === "coupon") {
+    return coupons.filter((c) => c && typeof c.id === "string").map((c) => [c.id, couponWords(c)]);
+  }
+  const codes = Array.isArray(service.catalog.promotion_codes) ? service.catalog.promotion_codes : [];
+  return codes.filter((p) => p && typeof p.code === "string").map((p) => {
+    const coupon = coupons.find((c) => c && c.id === p.coupon);
+    const words = [`${text(p.coupon)}${coupon ? `: ${couponWords(coupon)}` : ""}`, p.active === false ? "inactive code" : ""];
+    return [p.code, words.filter(Boolean).join(" · ")];
+  });
+}
+
+function discountHint(odd) {
+  $("discount-hint").textContent = odd
+    ? `discounts here is not one coupon or code: ${text(B.request.discounts)}. Typing a code replaces it.`
+    : discountKind === "coupon"
+      ? "A coupon id of the catalog; empty for no discount."
+      : "The code a buyer types (any case); empty for no discount.";
+}
+
+function renderDiscountKind() {
+  $("discount-kind").value = discountKind;
+  $("discount-code-label").textContent = discountKind === "coupon" ? "Coupon id" : "Promotion code";
+  $("discount-options").replaceChildren(...discountOptions(discountKind).map(([value, label]) => el("option", { value, label })));
+}
+
+function renderDiscount() {
+  const { kind, code, odd } = discountShown();
+  discountKind = kind;
+  renderDiscountKind();
+  $("discount-code").value = code;
+  discountHint(odd);
+}
+
+/** A person's edit of the discount: one coupon or code, or no `discounts` at all when the field is empty. */
+function setDiscount() {
+  const code = $("discount-code").value.trim();
+  if (code === "") delete B.request.discounts;
+  else B.request.discounts = [{ [discountKind]: code }];
+  discountHint(false);
+}
+
 /** Re-reads every control from the builder state. */
 export function renderForm() {
   const r = B.request;
@@ -350,6 +425,7 @@ export function renderForm() {
   $("buyer_region").value = regionDisplay();
   renderRegions();
   renderLines();
+  renderDiscount();
   const direct = B.merchant_type === "direct";
   $("add-adhoc").disabled = !direct;
   $("adhoc-hint").textContent = direct
@@ -697,6 +773,20 @@ export function initBuilder(changedHook) {
     B.request.line_items.push({ ad_hoc_currency: String(other ?? "usd").toUpperCase(), quantity: 1 });
     changed({ rerender: true });
     $(`line-${B.request.line_items.length - 1}-ad_hoc_amount`)?.focus();
+  });
+  $("discount-kind").addEventListener("change", () => {
+    discountKind = $("discount-kind").value;
+    renderDiscountKind();
+    if ($("discount-code").value.trim() === "") {
+      discountHint(discountShown().odd);
+      return;
+    }
+    setDiscount();
+    changed();
+  });
+  $("discount-code").addEventListener("input", () => {
+    setDiscount();
+    changed();
   });
   $("apply-json").addEventListener("click", () => applyJson($("request-json").value));
 }

@@ -22,7 +22,7 @@ export function addDays(text, days) {
 }
 
 export const service = {
-  /** GET /v1/catalog: {products, prices}. */
+  /** GET /v1/catalog: {products, prices}, and {coupons, promotion_codes} when it lists them. */
   catalog: { products: [], prices: [] },
   /** GET /v1/config as the service sent it. */
   config: null,
