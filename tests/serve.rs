@@ -643,6 +643,38 @@ fn rates_catalog_config_health_metrics_and_the_page() {
 }
 
 #[test]
+fn the_catalog_route_lists_coupons_and_promotion_codes_with_their_exact_digits() {
+    let catalog = example("catalog.json");
+    let api = Api::start(&["--catalog", &catalog]);
+    let got = api.get("/v1/catalog");
+    let file: Value = serde_json::from_str(&example_text("catalog.json")).unwrap();
+    let served = got.json();
+    for key in ["coupons", "promotion_codes"] {
+        let ids: Vec<&Value> = served[key].as_array().unwrap().iter().collect();
+        assert_eq!(ids.len(), file[key].as_array().unwrap().len(), "{key}");
+    }
+    // Every coupon as the file states it (absent `active` is true).
+    assert_eq!(
+        served["coupons"][0],
+        json!({"id": "co_summer", "name": "Summer sale", "percent_off": 12.5, "active": true})
+    );
+    assert_eq!(
+        served["coupons"][1],
+        json!({"id": "co_5usd", "amount_off": 500, "currency": "usd", "active": true})
+    );
+    assert_eq!(
+        served["promotion_codes"][2],
+        json!({"code": "HALFOFF", "coupon": "co_retired", "active": true})
+    );
+    // The rate's digits as written, not a float's rendering.
+    assert!(
+        got.text().contains(r#""percent_off":12.5,"#),
+        "{}",
+        got.text()
+    );
+}
+
+#[test]
 fn the_document_lists_every_route_and_error_code() {
     let doc = document();
     let paths = doc["paths"].as_object().unwrap();

@@ -43,6 +43,17 @@ pub(crate) struct Shared {
     pub(crate) read_timeout: Duration,
 }
 
+/// `GET /v1/catalog`: the loaded catalog in its file's form, written
+/// straight from the catalog's types (a coupon's `percent_off` keeps its
+/// exact digits; no float on the way).
+#[derive(serde::Serialize)]
+struct CatalogView<'a> {
+    products: &'a [checkout_tax::catalog::Product],
+    prices: Vec<&'a checkout_tax::catalog::Price>,
+    coupons: Vec<&'a checkout_tax::catalog::Coupon>,
+    promotion_codes: &'a [checkout_tax::catalog::PromotionCode],
+}
+
 /// Reads every file and builds the engine, the key set and the rendered
 /// catalog and configuration; errors are the CLI's messages.
 pub(crate) fn load(args: &ServeArgs) -> Result<Loaded, Usage> {
@@ -50,11 +61,12 @@ pub(crate) fn load(args: &ServeArgs) -> Result<Loaded, Usage> {
     let engine = build_engine(&args.engine, &inputs)?;
     let keys = args.api_keys.as_deref().map(Keys::read).transpose()?;
     let catalog = engine.catalog();
-    let prices: Vec<_> = catalog.prices().collect();
-    let catalog_json = serde_json::to_vec(&json!({
-        "products": catalog.products(),
-        "prices": prices,
-    }))
+    let catalog_json = serde_json::to_vec(&CatalogView {
+        products: catalog.products(),
+        prices: catalog.prices().collect(),
+        coupons: catalog.coupons().collect(),
+        promotion_codes: catalog.promotion_codes(),
+    })
     .map_err(|e| Usage(format!("cannot render the catalog: {e}")))?;
     let table = engine.tax_table();
     let sources: BTreeSet<&str> = table.rows().iter().map(|r| r.source.as_str()).collect();
@@ -81,7 +93,7 @@ pub(crate) fn load(args: &ServeArgs) -> Result<Loaded, Usage> {
         },
         "catalog": {
             "products": catalog.products().len(),
-            "prices": prices.len(),
+            "prices": catalog.prices().count(),
             "sha256": inputs.catalog.as_deref().map(|t| sha256_hex(t.as_bytes())),
         },
         "default_at": args.engine.at,
