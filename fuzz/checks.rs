@@ -451,10 +451,37 @@ fn in_force_date(row: &checkout_tax::tax::RateRow, fallback: Date) -> Date {
 /// valid requests. Never panics, never refuses the (valid) request, and
 /// reports a mismatch exactly when the response differs from the quote.
 pub fn verify_response(data: &[u8]) {
+    verify_bytes(data);
     let Ok(response) = serde_json::from_slice::<Value>(data) else {
         return;
     };
     verify_value(&response);
+}
+
+/// `Engine::verify_json`, which builds only the members verify reads,
+/// reports what `Report::compare` reports on a full parse of the same
+/// bytes; bytes that are not JSON are a `response` mismatch.
+pub fn verify_bytes(data: &[u8]) {
+    let f = fixture();
+    for (name, engine) in &f.engines {
+        for text in VERIFY_REQUESTS {
+            let report = engine.verify_json(text.as_bytes(), data, f.date);
+            let request = SessionRequest::from_json(text).expect("example request parses");
+            let outcome = engine.quote(&request, f.date).map(|q| q.into_owned());
+            match serde_json::from_slice::<Value>(data) {
+                Ok(full) => assert_eq!(
+                    report,
+                    checkout_tax::verify::Report::compare(outcome, &full),
+                    "{name}: verify_json differs from a full parse"
+                ),
+                Err(_) => {
+                    assert!(!report.matched, "{name}: bytes that are not JSON matched");
+                    assert_eq!(report.mismatches.len(), 1, "{name}");
+                    assert_eq!(report.mismatches[0].field, "response", "{name}");
+                }
+            }
+        }
+    }
 }
 
 /// The `verify_response` check on a JSON value.

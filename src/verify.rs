@@ -11,6 +11,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+pub(crate) mod read;
+
 /// One difference between the service's answer and the recomputation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mismatch {
@@ -84,11 +86,17 @@ fn error_body<S: serde::Serializer>(e: &Option<Error>, s: S) -> Result<S::Ok, S:
     }
 }
 
+/// The member at `path` (`value.pointer`, without building the path's
+/// tokens).
+fn at<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, key| v.get(key))
+}
+
 /// The session object inside a service's answer: the
 /// `{success, message, data: {session}}` envelope, `{session}`, or a bare
 /// session.
 pub fn session_of(response: &Value) -> &Value {
-    if let Some(s) = response.pointer("/data/session") {
+    if let Some(s) = at(response, &["data", "session"]) {
         return s;
     }
     response.get("session").unwrap_or(response)
@@ -100,10 +108,10 @@ pub fn session_of(response: &Value) -> &Value {
 /// `data.error.code`. `Some(None)` for a refusal that names no code.
 pub fn refusal_of(response: &Value) -> Option<Option<&str>> {
     let code = [
-        response.pointer("/error/code"),
+        at(response, &["error", "code"]),
         response.get("error").filter(|e| e.is_string()),
         response.get("code"),
-        response.pointer("/data/error/code"),
+        at(response, &["data", "error", "code"]),
     ]
     .into_iter()
     .flatten()
@@ -284,7 +292,7 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
         ("amount_tax", quote.amount_tax),
         ("amount_total", quote.amount_total),
     ] {
-        compare_amount(&mut mismatches, name.into(), expected, session.get(name));
+        compare_amount(&mut mismatches, || name.into(), expected, session.get(name));
     }
     // The discount only where the response states one: at the top of the
     // session, or where Stripe puts it.
@@ -292,13 +300,13 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
         ("amount_discount", session.get("amount_discount")),
         (
             "total_details.amount_discount",
-            session.pointer("/total_details/amount_discount"),
+            at(session, &["total_details", "amount_discount"]),
         ),
     ] {
         if let Some(actual) = actual {
             compare_amount(
                 &mut mismatches,
-                field.into(),
+                || field.into(),
                 quote.amount_discount,
                 Some(actual),
             );
@@ -323,7 +331,7 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
                 if let Some(actual) = theirs.get(name) {
                     compare_amount(
                         &mut mismatches,
-                        format!("line_items[{i}].{name}"),
+                        || format!("line_items[{i}].{name}"),
                         expected,
                         Some(actual),
                     );
@@ -336,11 +344,17 @@ pub fn compare(quote: &Quote<'_>, session: &Value) -> Verification {
 
 /// Records a mismatch unless `actual` is exactly the integer `expected`
 /// (`1079.0` is not `1079`: amounts are integers of minor units).
-fn compare_amount(out: &mut Vec<Mismatch>, field: String, expected: i64, actual: Option<&Value>) {
+/// The field's name is only made for a mismatch.
+fn compare_amount(
+    out: &mut Vec<Mismatch>,
+    field: impl FnOnce() -> String,
+    expected: i64,
+    actual: Option<&Value>,
+) {
     let actual = actual.unwrap_or(&Value::Null);
     if actual.as_i64() != Some(expected) {
         out.push(Mismatch {
-            field,
+            field: field(),
             expected: Value::from(expected),
             actual: actual.clone(),
         });
