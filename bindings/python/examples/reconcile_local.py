@@ -68,8 +68,8 @@ def main() -> None:
     bad = out.filter("NOT match")
     print(f"reconciled {total:,} sessions in {elapsed:.1f} s; "
           f"{out.filter('error_code IS NOT NULL').count()} refused by the engine (and by the service)")
-    bad.select("session_id", "at", "currency", "expected_subtotal", "expected_tax",
-               "expected_total", "error_code", "mismatches").orderBy("session_id").show(100, truncate=False)
+    bad.select("session_id", "at", "currency", "expected_subtotal", "expected_discount",
+               "expected_tax", "expected_total", "error_code", "mismatches").orderBy("session_id").show(100, truncate=False)
     found = {r["session_id"]: list(r["mismatches"]) for r in bad.collect()}
     print(f"tampered {len(tampered)}, found {len(found)}: "
           f"{'every one, and no other' if found == {k: [v] for k, v in tampered.items()} else 'DIFFERENT'}")

@@ -241,7 +241,8 @@ fn quote_chunk<'r>(
 /// One reconciled row, computed without the GIL.
 struct Row {
     currency: Option<&'static str>,
-    amounts: Option<[i64; 3]>,
+    /// subtotal, discount, tax, total.
+    amounts: Option<[i64; 4]>,
     error_code: Option<&'static str>,
     matched: bool,
     mismatches: Vec<String>,
@@ -523,9 +524,10 @@ impl Engine {
     /// Reconciles a batch of rows for the Spark job: `requests`,
     /// `responses` and `ats` (each row's date: text, `datetime.date` or
     /// None for today) are parallel lists; returns the columns `(currency,
-    /// expected_subtotal, expected_tax, expected_total, error_code, match,
-    /// mismatches)` as lists, from one `Engine::verify_json` per row with
-    /// the GIL released. A row whose date is not a date gets `error_code`
+    /// expected_subtotal, expected_discount, expected_tax, expected_total,
+    /// error_code, match, mismatches)` as lists (the amounts from the
+    /// core's quote, None when it refuses the request), from one
+    /// `Engine::verify_json` per row with the GIL released. A row whose date is not a date gets `error_code`
     /// `invalid_date` and the mismatch `at`.
     #[pyo3(signature = (requests, responses, ats=None))]
     fn reconcile_batch<'py>(
@@ -587,6 +589,7 @@ impl Engine {
         let n = requests.len();
         let mut currency = Vec::with_capacity(n);
         let mut subtotal = Vec::with_capacity(n);
+        let mut discount = Vec::with_capacity(n);
         let mut tax = Vec::with_capacity(n);
         let mut total = Vec::with_capacity(n);
         let mut error_code = Vec::with_capacity(n);
@@ -621,8 +624,9 @@ impl Engine {
             });
             for row in rows {
                 currency.push(row.currency.map(|c| intern(py, c)));
-                let [s, t, tt] = row.amounts.map_or([None; 3], |a| a.map(Some));
+                let [s, d, t, tt] = row.amounts.map_or([None; 4], |a| a.map(Some));
                 subtotal.push(s);
+                discount.push(d);
                 tax.push(t);
                 total.push(tt);
                 error_code.push(row.error_code.map(|c| intern(py, c)));
@@ -637,6 +641,7 @@ impl Engine {
             [
                 PyList::new(py, currency)?.into_any(),
                 PyList::new(py, subtotal)?.into_any(),
+                PyList::new(py, discount)?.into_any(),
                 PyList::new(py, tax)?.into_any(),
                 PyList::new(py, total)?.into_any(),
                 PyList::new(py, error_code)?.into_any(),
@@ -706,10 +711,14 @@ fn reconcile_row(engine: &CoreEngine, request: &[u8], response: &[u8], date: Opt
             .as_ref()
             .and_then(|q| q.currency)
             .map(|c| c.code()),
-        amounts: report
-            .quote
-            .as_ref()
-            .map(|q| [q.amount_subtotal, q.amount_tax, q.amount_total]),
+        amounts: report.quote.as_ref().map(|q| {
+            [
+                q.amount_subtotal,
+                q.amount_discount,
+                q.amount_tax,
+                q.amount_total,
+            ]
+        }),
         error_code: report.error.as_ref().map(|e| e.code().as_str()),
         matched: report.matched,
         mismatches: report.mismatches.into_iter().map(|m| m.field).collect(),

@@ -378,6 +378,36 @@ def test_assert_matches_lists_every_mismatch(engines: Dict[str, Engine]) -> None
     assert f"amount_tax: expected {q['amount_tax']}, got {q['amount_tax'] + 1}" in text
 
 
+def test_reconcile_batch_gives_the_quotes_discount() -> None:
+    """The batch entry point of the Spark job, without Spark: the columns
+    in order, the discount from the quote (hard-coded from the CLI's
+    `quote --catalog examples/catalog.json --at 2024-09-01`), 0 without a
+    discount, None when refused, and a stated discount compared."""
+    from conftest import REPO
+
+    engine = Engine(catalog=(REPO / "examples" / "catalog.json").read_text())
+    line = {"price_id": "price_widget_eur", "quantity": 3}
+    coupon = {"mode": "payment", "buyer_country": "DE", "discounts": [{"coupon": "co_summer"}],
+              "line_items": [line, {"price_id": "price_ebook_eur", "quantity": 1}]}
+    plain = {"mode": "payment", "buyer_country": "DE", "line_items": [line]}
+    refused = dict(plain, discounts=[{"coupon": "co_nope"}])
+    q = engine.quote(coupon, at="2024-09-01")
+    requests = [json.dumps(r) for r in (coupon, plain, refused, coupon)]
+    responses = [json.dumps(q), engine.quote_json(plain, at="2024-09-01"),
+                 json.dumps({"error": {"code": "unknown_coupon"}}), json.dumps(dict(q, amount_discount=0))]
+    cols = engine.reconcile_batch(requests, responses, ["2024-09-01"] * 4)
+    assert len(cols) == 8
+    currency, subtotal, discount, tax, total, code, match, mismatches = cols
+    assert currency == ["EUR", "EUR", None, "EUR"]
+    assert subtotal == [4499, 3000, None, 4499]
+    assert discount == [562, 0, None, 562]
+    assert tax == [505, 479, None, 505]
+    assert total == [3937, 3000, None, 3937]
+    assert code == [None, None, "unknown_coupon", None]
+    assert match == [True, True, True, False]
+    assert mismatches == [[], [], [], ["amount_discount"]]
+
+
 # --- data errors -----------------------------------------------------------
 
 def test_bad_tax_data_names_its_line(cli: Cli) -> None:

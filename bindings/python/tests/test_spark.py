@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from conftest import Cli
+from conftest import REPO, Cli
 
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("Java is not installed: the Spark tests need a JRE "
@@ -115,12 +115,15 @@ def check(out_rows: List[Any], case: Case) -> None:
         assert row["note"] == f"note {i}" and row["request"] == case.requests[i]
         if "error" in answer:
             assert row["error_code"] == answer["error"]["code"], i
-            assert (row["currency"], row["expected_subtotal"], row["expected_tax"], row["expected_total"]) == \
-                (None, None, None, None), i
+            assert (row["currency"], row["expected_subtotal"], row["expected_discount"], row["expected_tax"],
+                    row["expected_total"]) == (None, None, None, None, None), i
         else:
             assert row["error_code"] is None, (i, row["error_code"])
-            assert (row["currency"], row["expected_subtotal"], row["expected_tax"], row["expected_total"]) == \
-                (answer["currency"], answer["amount_subtotal"], answer["amount_tax"], answer["amount_total"]), i
+            assert (row["currency"], row["expected_subtotal"], row["expected_discount"], row["expected_tax"],
+                    row["expected_total"]) == \
+                (answer["currency"], answer["amount_subtotal"], answer["amount_discount"], answer["amount_tax"],
+                 answer["amount_total"]), i
+            assert row["expected_discount"] == 0, i  # the generated catalog has no coupons
         assert row["match"] is case.expect_match[i], (i, row["mismatches"], case.responses[i][:200])
         assert list(row["mismatches"]) == case.expect_mismatches[i], i
         tampered_found += not row["match"]
@@ -134,6 +137,7 @@ def test_reconcile_finds_every_tampered_row_and_no_other(spark: Any, case: Case)
     assert out.columns == ["id", "note", "request", "response", "at", *OUTPUT_COLUMNS]
     assert dict(out.dtypes)["mismatches"] == "array<string>"
     assert dict(out.dtypes)["expected_total"] == "bigint"
+    assert dict(out.dtypes)["expected_discount"] == "bigint"
     rows = out.collect()
     check(rows, case)
     # The workload has what the test says it has.
@@ -180,3 +184,95 @@ def test_reconcile_refuses_bad_inputs_on_the_driver(spark: Any, case: Case) -> N
         reconcile(df.drop("response"), catalog=case.catalog)
     with pytest.raises(ValueError):
         reconcile(df.withColumnRenamed("id", "match"), catalog=case.catalog)
+
+
+# Discounts (v3) on the example catalog (coupons co_summer 12.5 %, co_5usd
+# 5 USD off, co_ebooks 20 % of prod_ebook; promotion codes SUMMER, WINTER
+# inactive). The amounts are the CLI's, hard-coded:
+#   checkout-tax quote --catalog examples/catalog.json --at 2024-09-01 request.json
+DISCOUNT_AT = "2024-09-01"
+W_EUR = {"price_id": "price_widget_eur", "quantity": 3}
+DISCOUNT_ROWS: List[Tuple[str, Dict[str, Any], Any]] = [
+    # (name, request, (currency, subtotal, discount, tax, total) or the refusal's code)
+    ("summer_coupon", {"mode": "payment", "buyer_country": "DE",
+                       "line_items": [W_EUR, {"price_id": "price_ebook_eur", "quantity": 1}],
+                       "discounts": [{"coupon": "co_summer"}]},
+     # 12.5 % of 44.99 = 5.62375 -> 5.62, split 3.75 / 1.87; inclusive
+     ("EUR", 4499, 562, 505, 3937)),
+    ("summer_code", {"mode": "payment", "buyer_country": "US", "buyer_region": "CA",
+                     "line_items": [{"price_id": "price_xxx", "quantity": 7}],
+                     "discounts": [{"promotion_code": "summer"}]},
+     ("USD", 6993, 874, 444, 6563)),
+    ("ebooks_only", {"mode": "payment", "buyer_country": "DE",
+                     "line_items": [{"price_id": "price_widget_eur", "quantity": 2},
+                                    {"price_id": "price_ebook_eur", "quantity": 2}],
+                     "discounts": [{"coupon": "co_ebooks"}]},
+     ("EUR", 4998, 600, 476, 4398)),
+    ("five_usd_off", {"mode": "payment", "buyer_country": "US", "buyer_region": "NY",
+                      "line_items": [{"price_id": "price_xxx", "quantity": 2}],
+                      "discounts": [{"coupon": "co_5usd"}]},
+     ("USD", 1998, 500, 60, 1558)),
+    ("no_discount", {"mode": "payment", "buyer_country": "DE", "line_items": [W_EUR]},
+     ("EUR", 3000, 0, 479, 3000)),
+    ("unknown_coupon", {"mode": "payment", "buyer_country": "DE", "line_items": [W_EUR],
+                        "discounts": [{"coupon": "co_nope"}]}, "unknown_coupon"),
+    ("inactive_code", {"mode": "payment", "buyer_country": "DE", "line_items": [W_EUR],
+                       "discounts": [{"promotion_code": "WINTER"}]}, "inactive_promotion_code"),
+    ("usd_off_in_eur", {"mode": "payment", "buyer_country": "DE",
+                        "line_items": [{"price_id": "price_widget_eur", "quantity": 1}],
+                        "discounts": [{"coupon": "co_5usd"}]}, "currency_mismatch"),
+]
+
+
+def test_output_columns_in_the_spec_order() -> None:
+    assert OUTPUT_COLUMNS == ("currency", "expected_subtotal", "expected_discount", "expected_tax",
+                              "expected_total", "error_code", "match", "mismatches")
+
+
+def test_reconcile_reports_the_quotes_discount(spark: Any) -> None:
+    catalog = json.loads((REPO / "examples" / "catalog.json").read_text())
+    service = Engine(catalog=catalog)  # plays the checkout service
+    rows: List[Tuple[str, str, str, str]] = []
+    for name, request, expected in DISCOUNT_ROWS:
+        if isinstance(expected, str):
+            response: Dict[str, Any] = {"success": False, "error": {"code": expected}}
+        else:
+            response = {"success": True, "message": "ok", "data": {"session": service.quote(request, at=DISCOUNT_AT)}}
+        rows.append((name, json.dumps(request), json.dumps(response), DISCOUNT_AT))
+    quoted = service.quote(DISCOUNT_ROWS[0][1], at=DISCOUNT_AT)
+    assert quoted["amount_discount"] == 562
+    # The service states a discount one cent off, at the top of the session ...
+    rows.append(("tampered_top", rows[0][1], json.dumps(dict(quoted, amount_discount=563)), DISCOUNT_AT))
+    # ... or where Stripe puts it, or states none (not compared then).
+    stripe = dict(quoted, total_details={"amount_discount": 561, "amount_tax": quoted["amount_tax"]})
+    rows.append(("tampered_stripe", rows[0][1], json.dumps(stripe), DISCOUNT_AT))
+    silent = {k: v for k, v in quoted.items() if k not in ("amount_discount", "line_items")}
+    rows.append(("unstated", rows[0][1], json.dumps(silent), DISCOUNT_AT))
+    # A discount the service did not apply: the amounts differ where they should.
+    undiscounted = dict(quoted, amount_discount=0, amount_total=quoted["amount_subtotal"])
+    del undiscounted["line_items"]
+    rows.append(("not_applied", rows[0][1], json.dumps(undiscounted), DISCOUNT_AT))
+
+    df = spark.createDataFrame(rows, "name string, request string, response string, at string")
+    out = reconcile(df, catalog=catalog)
+    assert dict(out.dtypes)["expected_discount"] == "bigint"
+    got = {r["name"]: r for r in out.collect()}
+    assert len(got) == len(rows)
+    for name, _, expected in DISCOUNT_ROWS:
+        r = got[name]
+        amounts = (r["currency"], r["expected_subtotal"], r["expected_discount"], r["expected_tax"],
+                   r["expected_total"])
+        if isinstance(expected, str):
+            assert amounts == (None, None, None, None, None), name
+            assert r["error_code"] == expected, name
+        else:
+            assert amounts == expected, name
+            assert r["error_code"] is None, name
+        assert (r["match"], list(r["mismatches"])) == (True, []), name
+    for name, mismatches in [("tampered_top", ["amount_discount"]),
+                             ("tampered_stripe", ["total_details.amount_discount"]),
+                             ("unstated", []),
+                             ("not_applied", ["amount_total", "amount_discount"])]:
+        r = got[name]
+        assert (r["expected_discount"], r["expected_total"]) == (562, 3937), name
+        assert (r["match"], list(r["mismatches"])) == (not mismatches, mismatches), name

@@ -103,6 +103,7 @@ class Engine:
         List[Optional[int]],
         List[Optional[int]],
         List[Optional[int]],
+        List[Optional[int]],
         List[Optional[str]],
         List[bool],
         List[List[str]],

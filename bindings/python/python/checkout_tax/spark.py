@@ -11,14 +11,16 @@ and, optionally, ``at`` (the day the session was created: a date, or
 ``YYYY-MM-DD`` text; absent or null means today in UTC). Other columns pass
 through untouched. ``out`` adds:
 
-- ``currency`` (string), ``expected_subtotal``, ``expected_tax``,
-  ``expected_total`` (long): the engine's quote; null when the engine
-  refuses the request;
+- ``currency`` (string), ``expected_subtotal``, ``expected_discount``,
+  ``expected_tax``, ``expected_total`` (long): the engine's quote (the
+  discount is the quote's ``amount_discount``, 0 without a discount); null
+  when the engine refuses the request;
 - ``error_code`` (string): the engine's refusal, null when it quoted;
 - ``match`` (boolean): the response agrees with the recomputation (for a
   refused request: the service refused it with the same code);
 - ``mismatches`` (array of string): the fields that differ, as ``verify``
-  names them (``amount_tax``, ``line_items[1].amount_total``,
+  names them (``amount_tax``, ``amount_discount`` when the response states
+  one, ``line_items[1].amount_total``,
   ``error.code``, ``response`` when the response is not JSON, ``at`` when
   the row's date is not a date).
 
@@ -42,8 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["OUTPUT_COLUMNS", "reconcile", "output_schema"]
 
 #: The columns ``reconcile`` adds, in order.
-OUTPUT_COLUMNS = ("currency", "expected_subtotal", "expected_tax", "expected_total",
-                  "error_code", "match", "mismatches")
+OUTPUT_COLUMNS = ("currency", "expected_subtotal", "expected_discount", "expected_tax",
+                  "expected_total", "error_code", "match", "mismatches")
 
 JsonData = Union[Mapping[str, Any], str, bytes, None]
 
@@ -73,6 +75,7 @@ def output_schema(input_schema: Any) -> Any:
     return StructType(list(input_schema.fields) + [
         StructField("currency", StringType(), True),
         StructField("expected_subtotal", LongType(), True),
+        StructField("expected_discount", LongType(), True),
         StructField("expected_tax", LongType(), True),
         StructField("expected_total", LongType(), True),
         StructField("error_code", StringType(), True),
@@ -112,7 +115,7 @@ def _dates(column: "pa.Array") -> List[Optional[str]]:
 
 
 def reconcile_batch(engine: Engine, batch: "pa.RecordBatch", schema: "pa.Schema") -> "pa.RecordBatch":
-    """One Arrow record batch reconciled: its columns and the seven
+    """One Arrow record batch reconciled: its columns and the eight
     output columns, in ``schema`` (the output schema in Arrow types)."""
     import pyarrow as pa
 
