@@ -3,9 +3,7 @@
 use super::args::{EngineArgs, Format, QuoteArgs, RatesArgs, VerifyArgs};
 use super::{EXIT_REFUSED, Usage, emit};
 use checkout_tax::present;
-use checkout_tax::{
-    Answer, Catalog, Date, Engine, Jurisdiction, Merchant, RateTable, SessionRequest,
-};
+use checkout_tax::{Catalog, Date, Engine, Jurisdiction, Merchant, RateTable, SessionRequest};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -122,27 +120,22 @@ pub(crate) fn quote(args: &QuoteArgs) -> Result<u8, Usage> {
     // The request is input to judge, not a file to read: bytes that are not
     // UTF-8 or not JSON are refused like any other request (exit 1).
     let body = read_bytes(&args.request)?;
-    let mut compact = Vec::new();
-    let answer = engine.quote_json(&body, date, &mut compact);
-    let out = match &answer {
-        Answer::Refused(e) => pretty(&e.to_json())?,
-        _ => {
-            // Quoted once more to print it for people, indented or as a
-            // table (the same engine call on the same bytes; the service
-            // and `batch` answer the compact form above).
-            let request =
-                SessionRequest::from_json_bytes(&body).map_err(|e| Usage(e.to_string()))?;
-            let quote = engine
-                .quote(&request, date)
-                .map_err(|e| Usage(e.to_string()))?;
-            match args.format {
-                Format::Json => pretty(&quote)?,
-                Format::Table => present::quote_table(&quote, date),
-            }
-        }
+    // The steps of `Engine::quote_json` (which the service and `batch`
+    // answer with), kept apart so the quote can be printed for people.
+    let request = SessionRequest::from_json_bytes(&body);
+    let outcome = match &request {
+        Ok(request) => engine.quote(request, date),
+        Err(e) => Err(e.clone()),
+    };
+    let out = match &outcome {
+        Err(e) => pretty(&e.to_json())?,
+        Ok(quote) => match args.format {
+            Format::Json => pretty(quote)?,
+            Format::Table => present::quote_table(quote, date),
+        },
     };
     emit(&out)?;
-    Ok(if answer.is_quote() { 0 } else { EXIT_REFUSED })
+    Ok(if outcome.is_ok() { 0 } else { EXIT_REFUSED })
 }
 
 pub(crate) fn verify(args: &VerifyArgs) -> Result<u8, Usage> {
