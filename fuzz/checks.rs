@@ -463,7 +463,8 @@ pub fn verify_response(data: &[u8]) {
 /// bytes; bytes that are not JSON are a `response` mismatch.
 pub fn verify_bytes(data: &[u8]) {
     let f = fixture();
-    for (name, engine) in &f.engines {
+    // The parse is what is checked: one engine is enough.
+    for (name, engine) in f.engines.iter().take(1) {
         for text in VERIFY_REQUESTS {
             let report = engine.verify_json(text.as_bytes(), data, f.date);
             let request = SessionRequest::from_json(text).expect("example request parses");
