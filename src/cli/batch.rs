@@ -269,7 +269,8 @@ fn worker(engine: &Engine, date: Date, work: &Mutex<Receiver<Chunk>>, done: &Syn
         let Ok(chunk) = next else { return };
         let mut answers = Answers {
             seq: chunk.seq,
-            bytes: Vec::with_capacity(chunk.ends.len().saturating_mul(1024)),
+            // Answers average about 1.5 KB: room for all without regrowing.
+            bytes: Vec::with_capacity(chunk.ends.len().saturating_mul(2048)),
             quoted: 0,
             lines: 0,
         };

@@ -225,7 +225,8 @@ impl NativeEngine {
     pub fn quote_many_text(&self, bodies: Vec<String>, at: Option<String>) -> Result<String> {
         guarded(|| {
             let date = date_or_throw(at.as_deref())?;
-            let mut out = Vec::with_capacity(bodies.len().saturating_mul(1024).saturating_add(2));
+            // Answers average about 1.5 KB: room for all without regrowing.
+            let mut out = Vec::with_capacity(bodies.len().saturating_mul(2048).saturating_add(2));
             out.push(b'[');
             for (i, body) in bodies.iter().enumerate() {
                 if i > 0 {
