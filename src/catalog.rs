@@ -624,14 +624,24 @@ impl Catalog {
     /// value of the wrong type (`prices[0].unit_amount` given as `9.99`), or
     /// any check of [`Catalog::new`].
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let file: CatalogFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let param = if path == "." { String::new() } else { path };
-            catalog_error(param, format!("not a valid catalog: {}", e.inner()))
-        })?;
-        de.end()
-            .map_err(|e| catalog_error("", format!("not a valid catalog: {e}")))?;
+        // A plain parse first; only a file that fails is parsed again with
+        // the path tracking that names the entry (it slows every value).
+        let file = match serde_json::from_str::<CatalogFile>(text) {
+            Ok(file) => file,
+            Err(plain) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                let tracked: Result<CatalogFile, _> = serde_path_to_error::deserialize(&mut de);
+                return Err(match tracked {
+                    Err(e) => {
+                        let path = e.path().to_string();
+                        let param = if path == "." { String::new() } else { path };
+                        catalog_error(param, format!("not a valid catalog: {}", e.inner()))
+                    }
+                    // The value parsed this time: what failed is after it.
+                    Ok(_) => catalog_error("", format!("not a valid catalog: {plain}")),
+                });
+            }
+        };
         Self::new(file.products, file.prices)?.with_discounts(file.coupons, file.promotion_codes)
     }
 

@@ -9,9 +9,9 @@ use crate::merchant::Merchant;
 use crate::output::heads::{Heads, LineHead, TaxHead};
 use crate::quote::{HeadSource, Quote, QuoteContext, assemble};
 use crate::request::SessionRequest;
-use crate::tax::RateTable;
 use crate::tax::compute::tax_lines;
 use crate::tax::status::decide;
+use crate::tax::{Component, RateTable};
 use crate::{discount, pricing, validate};
 use jiff::civil::Date;
 use std::sync::Arc;
@@ -210,8 +210,8 @@ impl HeadSource for Heads {
         self.line(index)
     }
 
-    fn tax_head(&self, id: u32) -> Option<&TaxHead> {
-        self.tax(id)
+    fn tax_head(&self, component: &Component) -> Option<&TaxHead> {
+        self.tax(component)
     }
 }
 

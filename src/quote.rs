@@ -358,8 +358,8 @@ fn owned_opt(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
 pub(crate) trait HeadSource {
     /// The head of the catalog price at `index`.
     fn line_head(&self, index: usize) -> Option<&LineHead>;
-    /// The head of the component with this id.
-    fn tax_head(&self, id: u32) -> Option<&TaxHead>;
+    /// The head of this component of the engine's table.
+    fn tax_head(&self, component: &Component) -> Option<&TaxHead>;
 }
 
 /// What a quote states about how it was computed.
@@ -469,7 +469,7 @@ fn push_quote_line<'a>(
     });
     let Some(quoted) = out.last_mut() else { return };
     for (component, amount) in taxed.components.iter().zip(&taxed.amounts) {
-        let head = heads.tax_head(component.id);
+        let head = heads.tax_head(component);
         quoted.taxes.push(TaxAmount {
             name: head.map_or(Cow::Borrowed(&*component.name), TaxHead::name),
             jurisdiction: component.jurisdiction,

@@ -177,11 +177,27 @@ fn sequential(
     let mut line = Vec::new();
     let mut answers = Vec::with_capacity(FLUSH_AT.saturating_mul(2));
     loop {
-        line.clear();
-        if !read_line(input, &mut line).map_err(Failure::Read)? {
-            break;
-        }
-        tally.add(engine.quote_json(&line, date, &mut answers).is_quote());
+        // A line wholly in the reader's buffer is answered from there; one
+        // that runs past it is gathered into `line` first.
+        let buffered = input.fill_buf().map_err(Failure::Read)?;
+        let quoted = match memchr::memchr(b'\n', buffered) {
+            // (A longer line is cut to the limit, as `read_line` does.)
+            Some(end) if end <= MAX_REQUEST_BYTES => {
+                let text = buffered.get(..end).unwrap_or_default();
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                let quoted = engine.quote_json(text, date, &mut answers).is_quote();
+                input.consume(end.saturating_add(1));
+                quoted
+            }
+            _ => {
+                line.clear();
+                if !read_line(input, &mut line).map_err(Failure::Read)? {
+                    break;
+                }
+                engine.quote_json(&line, date, &mut answers).is_quote()
+            }
+        };
+        tally.add(quoted);
         answers.push(b'\n');
         if answers.len() >= FLUSH_AT {
             output.write_all(&answers).map_err(Failure::Write)?;

@@ -71,19 +71,20 @@ fn same_opt(a: &Option<Cow<'_, str>>, b: &Option<Cow<'_, str>>) -> bool {
 }
 
 /// The heads of one catalog (by price index) and one table (by component
-/// id).
+/// id). A component's head is rendered the first time a quote uses it: a
+/// table has hundreds, a workload uses a few.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Heads {
     lines: Vec<LineHead>,
-    taxes: Arc<[TaxHead]>,
+    taxes: Arc<[OnceLock<TaxHead>]>,
 }
 
 impl Heads {
-    /// Renders a head for every catalog price and every table component
-    /// (the embedded table's once per process).
+    /// Renders a head for every catalog price, and makes room for one per
+    /// table component (the embedded table's shared by every engine).
     pub(crate) fn new(catalog: &Catalog, table: &RateTable, embedded: bool) -> Self {
         let taxes = if embedded {
-            static EMBEDDED: OnceLock<Arc<[TaxHead]>> = OnceLock::new();
+            static EMBEDDED: OnceLock<Arc<[OnceLock<TaxHead>]>> = OnceLock::new();
             Arc::clone(EMBEDDED.get_or_init(|| Self::taxes(table)))
         } else {
             Self::taxes(table)
@@ -117,19 +118,18 @@ impl Heads {
             .collect()
     }
 
-    fn taxes(table: &RateTable) -> Arc<[TaxHead]> {
-        table
-            .components()
-            .map(|c: &Component| {
-                let tax = TaxAmount::of(c, 0, 0).into_owned();
-                let mut json = Vec::new();
-                tax.write_head(&mut json);
-                TaxHead {
-                    tax,
-                    json: json.into_boxed_slice(),
-                }
-            })
-            .collect()
+    fn taxes(table: &RateTable) -> Arc<[OnceLock<TaxHead>]> {
+        table.components().map(|_| OnceLock::new()).collect()
+    }
+
+    fn render_tax(component: &Component) -> TaxHead {
+        let tax = TaxAmount::of(component, 0, 0).into_owned();
+        let mut json = Vec::new();
+        tax.write_head(&mut json);
+        TaxHead {
+            tax,
+            json: json.into_boxed_slice(),
+        }
     }
 
     /// The head rendered for the catalog price at `index`.
@@ -137,8 +137,9 @@ impl Heads {
         self.lines.get(index)
     }
 
-    /// The head rendered for the component with this id.
-    pub(crate) fn tax(&self, id: u32) -> Option<&TaxHead> {
-        self.taxes.get(usize::try_from(id).ok()?)
+    /// The head of `component` (of this table), rendered on first use.
+    pub(crate) fn tax(&self, component: &Component) -> Option<&TaxHead> {
+        let slot = self.taxes.get(usize::try_from(component.id).ok()?)?;
+        Some(slot.get_or_init(|| Self::render_tax(component)))
     }
 }

@@ -272,7 +272,8 @@ impl<'de> Scanner<'de> {
     }
 
     fn line_items(&mut self) -> Option<Vec<LineItem<'de>>> {
-        let mut lines = Vec::new();
+        // Room for most sessions' lines at once.
+        let mut lines = Vec::with_capacity(4);
         self.array(|p| {
             if lines.len() == limits::MAX_LINE_ITEMS {
                 return None;
