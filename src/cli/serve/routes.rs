@@ -91,26 +91,50 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 // ------------------------------------------------------------ the engine
 
-async fn quote(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    if let Some(r) = content_type_refusal(&parts.headers, &["application/json"]) {
-        return r;
-    }
-    let loaded = shared.current.load_full();
-    let call = match Call::parse(parts.uri.query(), &loaded.engine, &shared, false) {
-        Ok(c) => c,
-        Err(e) => return refusal(&e),
-    };
-    let bytes =
-        match super::http::read_body(body, &parts.headers, MAX_REQUEST_BYTES, shared.read_timeout)
+/// What a `POST` route with a JSON body starts from: the engine in service
+/// (held until the answer is written), the query's date and merchant
+/// overrides, and the body read within `limit`.
+struct JsonCall {
+    loaded: Arc<super::state::Loaded>,
+    call: Call,
+    bytes: Vec<u8>,
+}
+
+impl JsonCall {
+    /// The content type, the query, then the body, refused in that order.
+    async fn read(shared: &Shared, request: Request, limit: usize) -> Result<JsonCall, Response> {
+        let (parts, body) = request.into_parts();
+        if let Some(r) = content_type_refusal(&parts.headers, &["application/json"]) {
+            return Err(r);
+        }
+        let loaded = shared.current.load_full();
+        let call = Call::parse(parts.uri.query(), &loaded.engine, shared, false)
+            .map_err(|e| refusal(&e))?;
+        let bytes = super::http::read_body(body, &parts.headers, limit, shared.read_timeout)
             .await
-        {
-            Ok(b) => b,
-            Err(e) => return e.response(MAX_REQUEST_BYTES),
-        };
-    let engine = call.engine.as_ref().unwrap_or(&loaded.engine);
-    let mut out = Vec::with_capacity(1024);
-    match engine.quote_json(&bytes, call.date, &mut out) {
+            .map_err(|e| e.response(limit))?;
+        Ok(JsonCall {
+            loaded,
+            call,
+            bytes,
+        })
+    }
+
+    /// The engine of the call: the one in service, or its override.
+    fn engine(&self) -> &checkout_tax::Engine {
+        self.call.engine.as_ref().unwrap_or(&self.loaded.engine)
+    }
+}
+
+async fn quote(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let call = match JsonCall::read(&shared, request, MAX_REQUEST_BYTES).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (engine, bytes) = (call.engine(), &call.bytes);
+    // Answers average about 1.5 KB.
+    let mut out = Vec::with_capacity(2048);
+    match engine.quote_json(bytes, call.call.date, &mut out) {
         Answer::Quote(status) => {
             shared.metrics.quote(status);
             json(StatusCode::OK, out)
@@ -192,23 +216,11 @@ fn parse_verify(bytes: &[u8]) -> Result<VerifyBody<'_>, Shape> {
 }
 
 async fn verify(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    if let Some(r) = content_type_refusal(&parts.headers, &["application/json"]) {
-        return r;
-    }
-    let loaded = shared.current.load_full();
-    let call = match Call::parse(parts.uri.query(), &loaded.engine, &shared, false) {
+    let call = match JsonCall::read(&shared, request, MAX_VERIFY_BYTES).await {
         Ok(c) => c,
-        Err(e) => return refusal(&e),
+        Err(r) => return r,
     };
-    let bytes =
-        match super::http::read_body(body, &parts.headers, MAX_VERIFY_BYTES, shared.read_timeout)
-            .await
-        {
-            Ok(b) => b,
-            Err(e) => return e.response(MAX_VERIFY_BYTES),
-        };
-    let parsed = match parse_verify(&bytes) {
+    let parsed = match parse_verify(&call.bytes) {
         Ok(b) => b,
         Err(shape) => {
             let invalid = ErrorCode::InvalidRequest.as_str();
@@ -225,11 +237,10 @@ async fn verify(State(shared): State<Arc<Shared>>, request: Request) -> Response
             return http_error(StatusCode::BAD_REQUEST, code, &message, param.as_deref());
         }
     };
-    let engine = call.engine.as_ref().unwrap_or(&loaded.engine);
-    let report = engine.verify_json(
+    let report = call.engine().verify_json(
         parsed.request.get().as_bytes(),
         parsed.response.get().as_bytes(),
-        call.date,
+        call.call.date,
     );
     shared.metrics.verification(report.matched);
     match serde_json::to_vec(&report.to_json()) {
