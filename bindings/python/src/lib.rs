@@ -53,6 +53,17 @@ struct BadBody {
     message: String,
 }
 
+impl BadBody {
+    /// The engine's refusal of it, as if the bytes had been malformed JSON.
+    fn refusal(&self) -> CoreError {
+        CoreError::Request {
+            code: ErrorCode::InvalidRequest,
+            param: self.param.clone(),
+            message: self.message.clone(),
+        }
+    }
+}
+
 /// `value` as the bytes the engine reads: bytes as they are, str as UTF-8,
 /// anything else (dict, list, ...) as compact JSON.
 fn body_of<'py>(value: &Bound<'py, PyAny>) -> Result<Body<'py>, BadBody> {
@@ -373,15 +384,7 @@ impl Engine {
             let quotes = quote_chunk(py, &self.inner, &slices, &mut parsed, date);
             for (body, quote) in bodies.iter().zip(&quotes) {
                 let answer = match (body, quote) {
-                    (Err(bad), _) => topy::to_py(
-                        py,
-                        &CoreError::Request {
-                            code: ErrorCode::InvalidRequest,
-                            param: bad.param.clone(),
-                            message: bad.message.clone(),
-                        }
-                        .to_json(),
-                    )?,
+                    (Err(bad), _) => topy::to_py(py, &bad.refusal().to_json())?,
                     (Ok(_), Ok(q)) => topy::to_py(py, q)?,
                     (Ok(_), Err(e)) => topy::to_py(py, &e.to_json())?,
                 };
@@ -413,11 +416,7 @@ impl Engine {
                 .iter()
                 .map(|b| match b {
                     Ok(body) => Ok(body.bytes()),
-                    Err(bad) => Err(CoreError::Request {
-                        code: ErrorCode::InvalidRequest,
-                        param: bad.param.clone(),
-                        message: bad.message.clone(),
-                    }),
+                    Err(bad) => Err(bad.refusal()),
                 })
                 .collect();
             let (out, ends) = py.detach(|| {
