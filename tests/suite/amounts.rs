@@ -4,11 +4,10 @@
 //! "round" is half away from zero unless the test says half even.
 
 use crate::support;
+use crate::support::AT;
 
 use crate::support::{Sums, direct, engine, line, merchant, mor, quoted, status, sums, tax, taxes};
 use serde_json::{Value, json};
-
-const AT: &str = "2025-06-01";
 
 fn buy(country: &str, region: Option<&str>, lines: Value) -> Value {
     let mut r = json!({"mode": "payment", "buyer_country": country, "line_items": lines});

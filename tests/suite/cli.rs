@@ -2,22 +2,9 @@
 //! 2 usage), the JSON error on stdout, table output, `verify`, `rates` and
 //! reading stdin. Every run uses the fixture catalog and table.
 
+use crate::support::{AT, SPEC_EXAMPLE};
 use crate::support::{Run, fixture_arg, run, temp_file};
 use serde_json::{Value, json};
-
-const AT: &str = "2025-06-01";
-
-const SPEC_EXAMPLE: &str = r#"{
-  "mode": "payment",
-  "presentation": "iframe",
-  "line_items": [ { "price_id": "price_xxx", "quantity": 1 } ],
-  "customer_email": "buyer@example.com",
-  "success_url": "https://yoursite.com/success",
-  "cancel_url": "https://yoursite.com/cancel",
-  "buyer_country": "US",
-  "buyer_region": "CA",
-  "client_reference_id": "order_10042"
-}"#;
 
 /// `checkout-tax <command> --catalog F --tax-data F --at AT <extra...>`.
 fn with_fixtures(command: &str, extra: &[&str], stdin: Option<&str>) -> Run {

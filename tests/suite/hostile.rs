@@ -9,6 +9,7 @@
 //! cannot move an answer.
 
 use crate::support;
+use crate::support::AT;
 use checkout_tax::{Catalog, Date, Engine, MerchantType, RateTable, SessionRequest};
 use serde_json::Value;
 use std::io::Write;
@@ -16,7 +17,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, OnceLock};
 
-const AT: &str = "2025-06-01";
 const CATALOG: &str = include_str!("../../examples/catalog.json");
 const CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/catalog.json");
 

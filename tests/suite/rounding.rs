@@ -2,14 +2,13 @@
 //! library and through the CLI (its flags and its merchant file), each
 //! with its own fixture table so that the embedded data cannot move them.
 
+use crate::support::AT;
 use checkout_tax::{
     Catalog, Engine, Merchant, MerchantType, RateTable, RoundingLevel, RoundingMode, SessionRequest,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const AT: &str = "2025-06-01";
 
 /// Avalara's two jurisdictions: 6.5% and 2.5%, in Washington for the test.
 const AVALARA_TABLE: &str = "\

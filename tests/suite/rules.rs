@@ -5,26 +5,11 @@
 //! `amounts`.
 
 use crate::support;
+use crate::support::{AT, SPEC_EXAMPLE};
 
 use crate::support::{Sums, direct, engine, merchant, mor, quoted, status, sums, taxes};
 use checkout_tax::Engine;
 use serde_json::{Value, json};
-
-/// The date of every quote that does not test a date.
-const AT: &str = "2025-06-01";
-
-/// The spec's example request, verbatim.
-const SPEC_EXAMPLE: &str = r#"{
-  "mode": "payment",
-  "presentation": "iframe",
-  "line_items": [ { "price_id": "price_xxx", "quantity": 1 } ],
-  "customer_email": "buyer@example.com",
-  "success_url": "https://yoursite.com/success",
-  "cancel_url": "https://yoursite.com/cancel",
-  "buyer_country": "US",
-  "buyer_region": "CA",
-  "client_reference_id": "order_10042"
-}"#;
 
 #[test]
 fn the_spec_example_request_is_quoted() {

@@ -1,11 +1,10 @@
 //! `verify`, as a service's test suite uses it: the CLI command (exit codes,
 //! the report on stdout) and `Engine::verify` on a `serde_json::Value`.
 
+use crate::support::AT;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const AT: &str = "2025-06-01";
 
 /// 6.5% + 2.5% in Washington (exclusive), for stable figures.
 const TABLE: &str = "\

@@ -15,6 +15,22 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+/// The date of every quote that does not test a date.
+pub const AT: &str = "2025-06-01";
+
+/// The spec's example request, verbatim.
+pub const SPEC_EXAMPLE: &str = r#"{
+  "mode": "payment",
+  "presentation": "iframe",
+  "line_items": [ { "price_id": "price_xxx", "quantity": 1 } ],
+  "customer_email": "buyer@example.com",
+  "success_url": "https://yoursite.com/success",
+  "cancel_url": "https://yoursite.com/cancel",
+  "buyer_country": "US",
+  "buyer_region": "CA",
+  "client_reference_id": "order_10042"
+}"#;
+
 /// The built binary, as cargo names it for integration tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_checkout-tax");
 
