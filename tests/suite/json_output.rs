@@ -43,14 +43,19 @@ fn same_bytes(engine: &Engine, request: &str) {
     );
 }
 
-#[test]
-fn the_fast_writer_writes_what_serde_writes() {
-    let engine = Engine::builder()
+/// A Direct merchant with the fixture catalog and table.
+fn fixture_engine() -> Engine {
+    Engine::builder()
         .catalog(Catalog::from_json(CATALOG).unwrap())
         .tax_table(RateTable::from_csv(TABLE).unwrap())
         .merchant(Merchant::new(MerchantType::Direct))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_fast_writer_writes_what_serde_writes() {
+    let engine = fixture_engine();
     // A price line (rendered head), product lines through their default
     // price (rendered head), escapes everywhere, a price without a product,
     // an ad hoc line (fields written one by one), descriptions with
@@ -85,12 +90,7 @@ fn the_fast_writer_writes_what_serde_writes() {
 fn a_quote_changed_by_its_caller_is_written_as_changed() {
     // The pre-rendered heads must never print stale values: the writer uses
     // a head only when it equals the object's current fields.
-    let engine = Engine::builder()
-        .catalog(Catalog::from_json(CATALOG).unwrap())
-        .tax_table(RateTable::from_csv(TABLE).unwrap())
-        .merchant(Merchant::new(MerchantType::Direct))
-        .build()
-        .unwrap();
+    let engine = fixture_engine();
     let request = SessionRequest::from_json(
         r#"{"mode": "payment", "buyer_country": "CA", "buyer_region": "QC",
             "line_items": [{"price_id": "price_cad", "quantity": 1}]}"#,
@@ -117,12 +117,7 @@ fn a_quote_changed_by_its_caller_is_written_as_changed() {
 /// One full quote's JSON, pinned: the public field order and every field.
 #[test]
 fn snapshot_of_a_full_quote() {
-    let engine = Engine::builder()
-        .catalog(Catalog::from_json(CATALOG).unwrap())
-        .tax_table(RateTable::from_csv(TABLE).unwrap())
-        .merchant(Merchant::new(MerchantType::Direct))
-        .build()
-        .unwrap();
+    let engine = fixture_engine();
     let mut out = Vec::new();
     let answer = engine.quote_json(
         br#"{"mode": "payment", "buyer_country": "DE", "client_reference_id": "order_1",
