@@ -543,9 +543,27 @@ pub fn catalog_json(data: &[u8]) {
     for coupon in catalog.coupons() {
         assert_eq!(catalog.coupon(&coupon.id), Some(coupon));
     }
+    // Codes match when their Unicode lower cases are equal: the code as
+    // written, in lower case and with its ASCII letters upper-cased always
+    // do; its full upper case does unless lower-casing it again gives
+    // another text (`ı` upper-cases to `I`, which lower-cases to `i`).
     for promo in catalog.promotion_codes() {
-        let found = catalog.promotion_code(&promo.code.to_uppercase());
-        assert!(found.is_some(), "code `{}` not found by case", promo.code);
+        let code = promo.code.as_str();
+        let mut spellings = vec![
+            code.to_owned(),
+            code.to_lowercase(),
+            code.to_ascii_uppercase(),
+        ];
+        let upper = code.to_uppercase();
+        if upper.to_lowercase() == code.to_lowercase() {
+            spellings.push(upper);
+        }
+        for spelling in spellings {
+            assert!(
+                catalog.promotion_code(&spelling).is_some(),
+                "code `{code}` not found as `{spelling}`"
+            );
+        }
     }
     let Ok(engine) = Engine::builder()
         .catalog(catalog.clone())
