@@ -57,11 +57,13 @@ pub(crate) fn tax_lines<'t>(
     match level {
         // Each line on its own, allocating nothing per line.
         RoundingLevel::Line => {
+            // One buffer for every line's exact amounts, filled in place.
+            let mut exact = LineAmounts::new();
             for (i, line) in lines.iter().enumerate() {
                 let net = net(i, line)?;
                 let components = rates.components(line.tax_category, date);
-                let exact =
-                    line_amounts(base_of(net), components, regime, mode).ok_or_else(overflow)?;
+                fill_line_amounts(&mut exact, base_of(net), components, regime, mode)
+                    .ok_or_else(overflow)?;
                 taxed.push(checked_line(i, net, components, &exact, regime)?);
             }
             Ok(taxed)
@@ -166,12 +168,26 @@ pub(crate) fn line_amounts(
     regime: Regime,
     mode: RoundingMode,
 ) -> Option<LineAmounts> {
-    let mut out: LineAmounts = SmallVec::from_elem(0, components.len());
+    let mut out = LineAmounts::new();
+    fill_line_amounts(&mut out, base, components, regime, mode)?;
+    Some(out)
+}
+
+/// [`line_amounts`] into `out` (replacing what it held), so that a loop
+/// over lines reuses one buffer instead of moving one out per line.
+fn fill_line_amounts(
+    out: &mut LineAmounts,
+    base: u128,
+    components: &[Component],
+    regime: Regime,
+    mode: RoundingMode,
+) -> Option<()> {
+    out.clear();
     match regime {
         Regime::Exclusive => {
-            for (slot, c) in out.iter_mut().zip(components) {
+            for c in components {
                 let exact = base.checked_mul(u128::from(c.rate.micros()))?;
-                *slot = round_ratio(exact, Rate::ONE, mode)?;
+                out.push(round_ratio(exact, Rate::ONE, mode)?);
             }
         }
         Regime::Inclusive => {
@@ -185,10 +201,11 @@ pub(crate) fn line_amounts(
                 Rate::ONE.checked_add(combined)?,
                 mode,
             )?;
-            allocate(included, &weights, &mut out)?;
+            out.resize(components.len(), 0);
+            allocate(included, &weights, out)?;
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// A component's identity for grouping: its tax name and rate.
