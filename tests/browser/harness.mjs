@@ -32,7 +32,8 @@ export function startServer(args = []) {
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk) => {
       log += chunk;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(log);
+      // The whole line: a chunk may end inside the address.
+      const m = /listening on (http:\/\/\S+)\r?\n/.exec(log);
       if (m) {
         clearTimeout(timer);
         child.removeAllListeners("exit");

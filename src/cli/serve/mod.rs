@@ -74,7 +74,10 @@ async fn serve(shared: Arc<Shared>) -> Result<(), Usage> {
         .local_addr()
         .map_err(|e| Usage(format!("cannot listen on `{listen}`: {e}")))?;
     // The one line before any request's: the port, for port 0.
-    let _ = writeln!(std::io::stderr(), "listening on http://{address}");
+    // One write: stderr is unbuffered, and a reader must never see half
+    // of this line (the port is what it waits for).
+    let line = format!("listening on http://{address}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 
     let stop = Arc::new(Notify::new());
     tokio::spawn(signals(Arc::clone(&shared), Arc::clone(&stop)));
