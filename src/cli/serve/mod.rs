@@ -73,48 +73,57 @@ async fn serve(shared: Arc<Shared>) -> Result<(), Usage> {
     let address = listener
         .local_addr()
         .map_err(|e| Usage(format!("cannot listen on `{listen}`: {e}")))?;
+    // The signals are watched before the line is printed: a SIGHUP sent as
+    // soon as it is read reloads, rather than finding no handler.
+    let stop = Arc::new(Notify::new());
+    let watching = signals(Arc::clone(&shared), Arc::clone(&stop));
     // The one line before any request's: the port, for port 0.
     // One write: stderr is unbuffered, and a reader must never see half
     // of this line (the port is what it waits for).
     let line = format!("listening on http://{address}\n");
     let _ = std::io::stderr().write_all(line.as_bytes());
 
-    let stop = Arc::new(Notify::new());
-    tokio::spawn(signals(Arc::clone(&shared), Arc::clone(&stop)));
+    tokio::spawn(watching);
     accept(listener, shared, stop).await;
     Ok(())
 }
 
-/// SIGHUP reloads; SIGTERM and SIGINT stop.
+/// SIGHUP reloads; SIGTERM and SIGINT stop. The handlers are installed
+/// when this is called; the returned future answers the signals.
 #[cfg(unix)]
-async fn signals(shared: Arc<Shared>, stop: Arc<Notify>) {
+fn signals(shared: Arc<Shared>, stop: Arc<Notify>) -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
+    let watched = (
         signal(SignalKind::hangup()),
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        let _ = writeln!(std::io::stderr(), "checkout-tax: cannot watch signals");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = hup.recv() => {
-                let shared = Arc::clone(&shared);
-                // Parsing the files is blocking work: off the request threads.
-                let _ = tokio::task::spawn_blocking(move || shared.reload()).await;
+    );
+    async move {
+        let (Ok(mut hup), Ok(mut term), Ok(mut int)) = watched else {
+            let _ = writeln!(std::io::stderr(), "checkout-tax: cannot watch signals");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = hup.recv() => {
+                    let shared = Arc::clone(&shared);
+                    // Parsing the files is blocking work: off the request threads.
+                    let _ = tokio::task::spawn_blocking(move || shared.reload()).await;
+                }
+                _ = term.recv() => break,
+                _ = int.recv() => break,
             }
-            _ = term.recv() => break,
-            _ = int.recv() => break,
         }
+        stop.notify_one();
     }
-    stop.notify_one();
 }
 
 #[cfg(not(unix))]
-async fn signals(_shared: Arc<Shared>, stop: Arc<Notify>) {
-    let _ = tokio::signal::ctrl_c().await;
-    stop.notify_one();
+fn signals(_shared: Arc<Shared>, stop: Arc<Notify>) -> impl Future<Output = ()> {
+    async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.notify_one();
+    }
 }
 
 /// Accepts connections until told to stop, then drains.
