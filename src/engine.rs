@@ -7,9 +7,10 @@ use crate::catalog::Catalog;
 use crate::error::{Error, ErrorCode};
 use crate::merchant::Merchant;
 use crate::output::heads::{Heads, LineHead, TaxHead};
+use crate::pricing::PricedSession;
 use crate::quote::{HeadSource, Quote, QuoteContext, assemble};
 use crate::request::SessionRequest;
-use crate::tax::compute::tax_lines;
+use crate::tax::compute::{TaxedLines, tax_lines};
 use crate::tax::status::decide;
 use crate::tax::{Component, RateTable};
 use crate::{discount, pricing, validate};
@@ -172,21 +173,29 @@ impl Engine {
         // The coupon is looked up before the lines are priced, as the spec
         // orders the refusals; it is applied once they are.
         let redemption = discount::redeem(request, &self.catalog)?;
-        let mut priced = pricing::price_lines(request, &self.catalog, self.merchant.merchant_type)?;
+        let mut priced = PricedSession::default();
+        pricing::price_lines(
+            request,
+            &self.catalog,
+            self.merchant.merchant_type,
+            &mut priced,
+        )?;
         discount::apply(redemption, &mut priced, self.merchant.rounding_mode)?;
         let decision = decide(location, &self.merchant, table, date);
-        let taxed = tax_lines(
+        let mut taxed = TaxedLines::new();
+        tax_lines(
             &priced.lines,
             &decision,
             date,
             self.merchant.rounding_level,
             self.merchant.rounding_mode,
+            &mut taxed,
         )?;
         let context = QuoteContext {
             date,
             data_version: table.version(),
         };
-        assemble(request, priced, &decision, taxed, &context, &*self.heads)
+        assemble(request, &priced, &decision, &taxed, &context, &*self.heads)
     }
 }
 

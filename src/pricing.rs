@@ -7,19 +7,24 @@ use crate::merchant::MerchantType;
 use crate::money::{Currency, parse_currency};
 use crate::request::{LineItem, Mode, SessionRequest, limits};
 use crate::validate::check_length;
+use smallvec::SmallVec;
 
 /// The priced session: its currency (none for setup), its lines and the sum
 /// of their bases; the discount stage then sets the discount. No tax yet.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PricedSession<'a> {
     pub(crate) currency: Option<Currency>,
-    pub(crate) lines: Vec<PricedLine<'a>>,
+    pub(crate) lines: PricedLines<'a>,
     pub(crate) subtotal: i64,
     /// The session's discount `D` (0 without one): the sum of the lines'.
     pub(crate) discount: i64,
     /// The coupon redeemed, if any.
     pub(crate) redeemed: Option<crate::discount::Redeemed<'a>>,
 }
+
+/// A session's priced lines: inline up to four (most sessions), so that
+/// pricing one allocates nothing.
+pub(crate) type PricedLines<'a> = SmallVec<[PricedLine<'a>; 4]>;
 
 /// One line with its price resolved and its base computed.
 #[derive(Debug, Clone)]
@@ -56,19 +61,16 @@ struct Resolved<'a> {
     source: &'static str,
 }
 
-/// Prices every line of the request, in order.
+/// Prices every line of the request, in order, into `priced` (an empty
+/// session the caller owns: the lines are written where they will be read,
+/// not moved out).
 pub(crate) fn price_lines<'a>(
     request: &'a SessionRequest<'_>,
     catalog: &'a Catalog,
     merchant_type: MerchantType,
-) -> Result<PricedSession<'a>, Error> {
-    let mut priced = PricedSession {
-        currency: None,
-        lines: Vec::with_capacity(request.line_items.len()),
-        subtotal: 0,
-        discount: 0,
-        redeemed: None,
-    };
+    priced: &mut PricedSession<'a>,
+) -> Result<(), Error> {
+    priced.lines.reserve(request.line_items.len());
     let mut interval: Option<&Recurring> = None;
     for (i, item) in request.line_items.iter().enumerate() {
         let path = |field: &str| format!("line_items[{i}].{field}");
@@ -153,7 +155,7 @@ pub(crate) fn price_lines<'a>(
             catalog_index: resolved.catalog_index,
         });
     }
-    Ok(priced)
+    Ok(())
 }
 
 /// The line's own rules: its shape, its quantity, and its price.

@@ -377,9 +377,9 @@ pub(crate) struct QuoteContext<'a> {
 /// stages disagree on the number of lines (a bug, never the buyer's fault).
 pub(crate) fn assemble<'a>(
     request: &'a SessionRequest<'_>,
-    priced: PricedSession<'a>,
+    priced: &PricedSession<'a>,
     decision: &TaxDecision<'a>,
-    taxed: Vec<TaxedLine<'a>>,
+    taxed: &[TaxedLine<'a>],
     context: &QuoteContext<'a>,
     heads: &'a impl HeadSource,
 ) -> Result<Quote<'a>, Error> {
@@ -392,7 +392,7 @@ pub(crate) fn assemble<'a>(
     let mut amount_tax: i64 = 0;
     let mut line_items = Vec::with_capacity(priced.lines.len());
     let reason = decision.reason();
-    for (line, taxes) in priced.lines.iter().zip(&taxed) {
+    for (line, taxes) in priced.lines.iter().zip(taxed) {
         amount_tax = amount_tax
             .checked_add(taxes.tax)
             .ok_or_else(|| session_too_large("tax"))?;
@@ -424,6 +424,7 @@ pub(crate) fn assemble<'a>(
         client_reference_id: request.client_reference_id.as_deref().map(Cow::Borrowed),
         discounts: priced
             .redeemed
+            .as_ref()
             .map(|r| QuoteDiscount {
                 coupon: Cow::Borrowed(r.coupon),
                 promotion_code: r.promotion_code.map(Cow::Borrowed),

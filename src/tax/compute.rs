@@ -16,6 +16,9 @@ use smallvec::SmallVec;
 /// are checked into int64.
 pub(crate) type LineAmounts = SmallVec<[u128; 4]>;
 
+/// A session's taxed lines: inline up to four, like the priced ones.
+pub(crate) type TaxedLines<'t> = SmallVec<[TaxedLine<'t>; 4]>;
+
 /// A line's tax: its components and the amount of each (aligned), their
 /// sum, what the rates applied to, and the line's total, all checked into
 /// int64. Small, since every line's passes through the pipeline.
@@ -32,7 +35,8 @@ pub(crate) struct TaxedLine<'t> {
 }
 
 /// Taxes every priced line with the decision's rates on `date` (no tax
-/// without rates), under the merchant's rounding.
+/// without rates), under the merchant's rounding, into `taxed` (empty, the
+/// caller's: the lines are written where they will be read).
 ///
 /// # Errors
 /// `amount_too_large` (param `line_items[i]`) when a line's tax or total
@@ -44,14 +48,15 @@ pub(crate) fn tax_lines<'t>(
     date: Date,
     level: RoundingLevel,
     mode: RoundingMode,
-) -> Result<Vec<TaxedLine<'t>>, Error> {
+    taxed: &mut TaxedLines<'t>,
+) -> Result<(), Error> {
     let regime = decision.regime();
-    let mut taxed = Vec::with_capacity(lines.len());
+    taxed.reserve(lines.len());
     let Some(rates) = decision.rates else {
         for (i, line) in lines.iter().enumerate() {
             taxed.push(checked_line(i, net(i, line)?, &[], &[], regime)?);
         }
-        return Ok(taxed);
+        return Ok(());
     };
     let overflow = || too_large("line_items", "a tax amount overflowed");
     match level {
@@ -66,7 +71,7 @@ pub(crate) fn tax_lines<'t>(
                     .ok_or_else(overflow)?;
                 taxed.push(checked_line(i, net, components, &exact, regime)?);
             }
-            Ok(taxed)
+            Ok(())
         }
         // Every line's components are needed before any line's tax.
         RoundingLevel::Document => {
@@ -90,7 +95,7 @@ pub(crate) fn tax_lines<'t>(
             {
                 taxed.push(checked_line(i, net, components, &exact, regime)?);
             }
-            Ok(taxed)
+            Ok(())
         }
     }
 }
