@@ -31,6 +31,12 @@ use std::time::Instant;
 /// conversions.
 const CHUNK: usize = 256;
 
+/// Requests per release of the GIL in `quote_many_json`.
+const JSON_CHUNK: usize = 256;
+/// Room reserved per answer in `quote_many_json`'s buffer (v3 answers
+/// average about 1.5 KB).
+const ANSWER_ROOM: usize = 2048;
+
 /// A request or response as bytes: a Python `bytes` object borrowed as it
 /// is, or bytes made from a str, a dict or a list.
 enum Body<'py> {
@@ -410,7 +416,10 @@ impl Engine {
         let items: Vec<Bound<'py, PyAny>> = requests.try_iter()?.collect::<PyResult<Vec<_>>>()?;
         let mut answers: Vec<Bound<'py, PyString>> = Vec::with_capacity(items.len());
         let engine = &self.inner;
-        for chunk in items.chunks(CHUNK) {
+        // One buffer for the answers of every chunk, and its answers' ends.
+        let mut out: Vec<u8> = Vec::new();
+        let mut ends: Vec<usize> = Vec::with_capacity(JSON_CHUNK);
+        for chunk in items.chunks(JSON_CHUNK) {
             let bodies: Vec<Result<Body<'py>, BadBody>> = chunk.iter().map(body_of).collect();
             let inputs: Vec<Result<&[u8], CoreError>> = bodies
                 .iter()
@@ -419,37 +428,41 @@ impl Engine {
                     Err(bad) => Err(bad.refusal()),
                 })
                 .collect();
-            let (out, ends) = py.detach(|| {
+            let mut buf = std::mem::take(&mut out);
+            let text = py.detach(|| {
+                buf.clear();
+                ends.clear();
                 // Answers average about 1.5 KB: room for all without regrowing.
-                let mut out = Vec::with_capacity(inputs.len().saturating_mul(2048));
-                let mut ends = Vec::with_capacity(inputs.len());
+                buf.reserve(inputs.len().saturating_mul(ANSWER_ROOM));
                 for input in &inputs {
                     match input {
                         Ok(bytes) => {
-                            engine.quote_json(bytes, date, &mut out);
+                            engine.quote_json(bytes, date, &mut buf);
                         }
-                        Err(e) => e.write_json(&mut out),
+                        Err(e) => e.write_json(&mut buf),
                     }
-                    ends.push(out.len());
+                    ends.push(buf.len());
                 }
-                (out, ends)
+                // Checked here, with the GIL released, not per answer below.
+                String::from_utf8(buf)
             });
-            let text = std::str::from_utf8(&out).map_err(|e| {
+            let text = text.map_err(|e| {
                 request_error(
                     py,
                     "internal",
                     None,
-                    &format!("an answer is not UTF-8: {e}"),
+                    &format!("an answer is not UTF-8: {}", e.utf8_error()),
                 )
             })?;
             let mut start = 0;
-            for end in ends {
+            for &end in &ends {
                 let answer = text.get(start..end).ok_or_else(|| {
                     request_error(py, "internal", None, "an answer is not whole UTF-8")
                 })?;
                 answers.push(PyString::new(py, answer));
                 start = end;
             }
+            out = text.into_bytes();
         }
         PyList::new(py, answers)
     }

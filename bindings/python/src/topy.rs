@@ -10,11 +10,13 @@
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString};
 use rustc_hash::FxHashMap;
 use serde::ser::{self, Serialize};
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
 /// Texts longer than this are not cached (they are not names or codes).
 const MAX_CACHED_TEXT: usize = 32;
@@ -25,22 +27,49 @@ const MAX_CACHED: usize = 4096;
 /// Fields whose values are unique per session: not worth caching.
 const UNIQUE_FIELDS: [&str; 3] = ["client_reference_id", "description", "customer_email"];
 
+/// A field value that a template can hold and that is compared in Rust,
+/// before any Python object is made: immutable in Python, so every copy of
+/// the template may share it.
+#[derive(Debug, PartialEq)]
+enum Atom {
+    None,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Str(Box<str>),
+}
+
+/// A dict with a struct's keys and the first such struct's values (its
+/// lists and dicts replaced by None), copied for each new struct of the
+/// same fields: copying it and replacing only the values that differ is
+/// cheaper than building a dict key by key (no resizes, no hashing, and
+/// no call at all for a value the template already holds, such as a
+/// currency, a date, a status or a zero discount). One per shape: more,
+/// to pick the closest from, cost more in comparisons than they saved in
+/// calls (callgrind).
+struct Template {
+    /// The field names (by address), in order.
+    names: Vec<(usize, usize)>,
+    /// Their keys.
+    keys: Vec<Py<PyString>>,
+    /// Per field, the atom the dict holds (None for a list or dict field,
+    /// whose template value is Python's None).
+    atoms: Vec<Option<Atom>>,
+    /// Per field, the object the dict holds.
+    values: Vec<Py<PyAny>>,
+    dict: Py<PyDict>,
+}
+
 /// Python objects made once per thread and shared (Python strs are
 /// immutable; template dicts are only ever copied).
-/// A dict with a struct's keys, and the field names (by address) it was
-/// made for.
-type Template = (Vec<(usize, usize)>, Py<PyDict>);
-
 #[derive(Default)]
 struct Cache {
     /// Struct field names (`&'static str`), by address.
     fields: FxHashMap<(usize, usize), Py<PyString>>,
     /// Short texts (map keys, codes, ids, names), by content.
     texts: FxHashMap<Box<str>, Py<PyString>>,
-    /// For each sequence of field names a struct was serialized with, a
-    /// dict with those keys: copying it and replacing the values is
-    /// cheaper than building a dict key by key (no resizes, no hashing).
-    templates: FxHashMap<u64, Template>,
+    /// Templates by struct name (address and length) and field count.
+    templates: FxHashMap<(usize, usize, usize), Rc<Template>>,
 }
 
 thread_local! {
@@ -319,11 +348,22 @@ impl<'a, 'py> ser::Serializer for ToPy<'a, 'py> {
             key: None,
         })
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Fields<'a, 'py>, Failure> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Fields<'a, 'py>, Failure> {
+        let shape = (name.as_ptr() as usize, name.len(), len);
+        let template = self
+            .cache
+            .try_borrow()
+            .ok()
+            .and_then(|c| c.templates.get(&shape).map(Rc::clone));
         Ok(Fields {
             to: self,
-            fields: Vec::with_capacity(len),
+            shape,
+            template,
+            fields: SmallVec::new(),
         })
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Out<'py> {
+        with_display(value, |text| self.serialize_str(text))
     }
     fn serialize_struct_variant(
         self,
@@ -429,23 +469,53 @@ impl<'py> ser::SerializeMap for Map<'_, 'py> {
     }
 }
 
-/// A struct's fields, gathered so that its dict can be made from a
-/// template with the same keys.
-pub(crate) struct Fields<'a, 'py> {
-    to: ToPy<'a, 'py>,
-    fields: Vec<(&'static str, Bound<'py, PyAny>)>,
+/// `value`'s text handed to `f`, formatted on the stack when it is short
+/// (dates, codes): no allocation per value.
+fn with_display<T: fmt::Display + ?Sized, R>(value: &T, f: impl FnOnce(&str) -> R) -> R {
+    use fmt::Write;
+    let mut buf = StackText {
+        bytes: [0; 64],
+        len: 0,
+    };
+    if write!(buf, "{value}").is_ok()
+        && let Some(text) = buf
+            .bytes
+            .get(..buf.len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+    {
+        return f(text);
+    }
+    f(&value.to_string())
 }
 
-/// The template cache's key for a sequence of field names.
-fn signature(fields: &[(&'static str, Bound<'_, PyAny>)]) -> (u64, Vec<(usize, usize)>) {
-    use std::hash::{Hash, Hasher};
-    let ids: Vec<(usize, usize)> = fields
-        .iter()
-        .map(|(n, _)| (n.as_ptr() as usize, n.len()))
-        .collect();
-    let mut h = rustc_hash::FxHasher::default();
-    ids.hash(&mut h);
-    (h.finish(), ids)
+/// A short text formatted in place; writing past its room fails.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        let room = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A struct's fields (most structs here have up to 16), gathered so that
+/// its dict can be made from its shape's template.
+type FieldValues<'py> = SmallVec<[(&'static str, Bound<'py, PyAny>); 16]>;
+
+/// A struct being converted.
+pub(crate) struct Fields<'a, 'py> {
+    to: ToPy<'a, 'py>,
+    /// Its name (address and length) and field count.
+    shape: (usize, usize, usize),
+    /// The shape's template, while its field names match this struct's.
+    template: Option<Rc<Template>>,
+    fields: FieldValues<'py>,
 }
 
 impl<'py> ser::SerializeStruct for Fields<'_, 'py> {
@@ -456,55 +526,356 @@ impl<'py> ser::SerializeStruct for Fields<'_, 'py> {
         name: &'static str,
         value: &T,
     ) -> Result<(), Failure> {
-        let v = if UNIQUE_FIELDS.contains(&name) {
-            value.serialize(ToPy {
-                cache_texts: false,
-                ..self.to
-            })?
-        } else {
-            value.serialize(self.to)?
+        let to = ToPy {
+            cache_texts: self.to.cache_texts && !UNIQUE_FIELDS.contains(&name),
+            ..self.to
+        };
+        let pos = self.fields.len();
+        let id = (name.as_ptr() as usize, name.len());
+        if self
+            .template
+            .as_ref()
+            .is_some_and(|t| t.names.get(pos) != Some(&id))
+        {
+            self.template = None;
+        }
+        let probed = match &self.template {
+            Some(template) => value.serialize(Probe { to, template, pos }),
+            None => Err(NotAtom::Compound),
+        };
+        let v = match probed {
+            Ok(v) => v,
+            Err(NotAtom::Compound) => value.serialize(to)?,
+            Err(NotAtom::Failed(e)) => return Err(e),
         };
         self.fields.push((name, v));
         Ok(())
     }
     fn end(self) -> Out<'py> {
         let py = self.to.py;
-        let (sig, ids) = signature(&self.fields);
-        // The template is taken out of the cache (a new reference) before
-        // Python allocates anything, so no borrow is held across a call
-        // that could run Python code.
-        let template = self.to.cache.try_borrow_mut().ok().and_then(|c| {
-            c.templates
-                .get(&sig)
-                .filter(|(k, _)| *k == ids)
-                .map(|(_, t)| t.clone_ref(py))
+        if let Some(t) = self
+            .template
+            .as_ref()
+            .filter(|t| t.names.len() == self.fields.len())
+        {
+            let dict = t.dict.bind(py).copy()?;
+            for (((_, v), key), held) in self.fields.iter().zip(&t.keys).zip(&t.values) {
+                if !v.is(held.bind(py)) {
+                    dict.set_item(key.bind(py), v)?;
+                }
+            }
+            return Ok(dict.into_any());
+        }
+        let dict = self.to.dict_of(&self.fields)?;
+        let known = self.to.cache.try_borrow().map_or(true, |c| {
+            c.templates.contains_key(&self.shape) || c.templates.len() >= MAX_CACHED
         });
-        let dict = match template {
-            Some(t) => {
-                let dict = t.bind(py).copy()?;
-                for (name, v) in self.fields {
-                    dict.set_item(self.to.field(name), v)?;
-                }
-                dict
+        if !known {
+            let template = self.to.template(&self.fields, &dict)?;
+            if let Ok(mut c) = self.to.cache.try_borrow_mut() {
+                c.templates
+                    .entry(self.shape)
+                    .or_insert_with(|| Rc::new(template));
             }
-            None => {
-                let dict = PyDict::new(py);
-                for (name, v) in self.fields {
-                    dict.set_item(self.to.field(name), v)?;
-                }
-                let template = dict.copy()?;
-                for k in template.keys() {
-                    template.set_item(k, py.None())?;
-                }
-                if let Ok(mut c) = self.to.cache.try_borrow_mut()
-                    && c.templates.len() < MAX_CACHED
-                {
-                    c.templates.insert(sig, (ids, template.unbind()));
-                }
-                dict
-            }
-        };
+        }
         Ok(dict.into_any())
+    }
+}
+
+impl<'py> ToPy<'_, 'py> {
+    /// A dict of `fields`, key by key.
+    fn dict_of(
+        &self,
+        fields: &[(&'static str, Bound<'py, PyAny>)],
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(self.py);
+        for (name, v) in fields {
+            dict.set_item(self.field(name), v)?;
+        }
+        Ok(dict)
+    }
+
+    /// A template made from `dict`, just made of `fields`: their atoms
+    /// kept, lists and dicts replaced by None.
+    fn template(
+        &self,
+        fields: &[(&'static str, Bound<'py, PyAny>)],
+        dict: &Bound<'py, PyDict>,
+    ) -> PyResult<Template> {
+        let py = self.py;
+        let copy = dict.copy()?;
+        let mut t = Template {
+            names: Vec::with_capacity(fields.len()),
+            keys: Vec::with_capacity(fields.len()),
+            atoms: Vec::with_capacity(fields.len()),
+            values: Vec::with_capacity(fields.len()),
+            dict: copy.clone().unbind(),
+        };
+        for (name, v) in fields {
+            let key = self.field(name);
+            let atom = atom_of(v);
+            let held = if atom.is_some() {
+                v.clone()
+            } else {
+                copy.set_item(&key, py.None())?;
+                py.None().into_bound(py)
+            };
+            t.names.push((name.as_ptr() as usize, name.len()));
+            t.keys.push(key.unbind());
+            t.atoms.push(atom);
+            t.values.push(held.unbind());
+        }
+        Ok(t)
+    }
+}
+
+/// The atom a converted value is, if it is one.
+fn atom_of(v: &Bound<'_, PyAny>) -> Option<Atom> {
+    if v.is_none() {
+        return Some(Atom::None);
+    }
+    if let Ok(b) = v.cast_exact::<PyBool>() {
+        return Some(Atom::Bool(b.is_true()));
+    }
+    if v.is_exact_instance_of::<PyInt>() {
+        return v
+            .extract::<i64>()
+            .map(Atom::Int)
+            .or_else(|_| v.extract::<u64>().map(Atom::UInt))
+            .ok();
+    }
+    if let Ok(s) = v.cast_exact::<PyString>() {
+        return s.to_cow().ok().map(|t| Atom::Str(t.into()));
+    }
+    None
+}
+
+/// Why a value was not compared with the templates.
+enum NotAtom {
+    /// A list, dict or other value the templates do not hold: converted
+    /// by `ToPy` instead.
+    Compound,
+    Failed(Failure),
+}
+
+impl fmt::Debug for NotAtom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAtom::Compound => f.write_str("compound"),
+            NotAtom::Failed(e) => fmt::Debug::fmt(e, f),
+        }
+    }
+}
+
+impl fmt::Display for NotAtom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::error::Error for NotAtom {}
+
+impl ser::Error for NotAtom {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        NotAtom::Failed(Failure::custom(msg))
+    }
+}
+
+/// Converts a field's value if it is an atom, comparing it with the
+/// template's value of that field first: the template's object is reused
+/// when it holds the same atom.
+struct Probe<'t, 'a, 'py> {
+    to: ToPy<'a, 'py>,
+    template: &'t Template,
+    pos: usize,
+}
+
+type Probed<'py> = Result<Bound<'py, PyAny>, NotAtom>;
+
+impl<'py> Probe<'_, '_, 'py> {
+    /// The template's object for this field if its atom `is_same`, else
+    /// `make()`'s.
+    fn find(
+        &self,
+        is_same: impl Fn(&Atom) -> bool,
+        make: impl FnOnce() -> Result<Bound<'py, PyAny>, Failure>,
+    ) -> Probed<'py> {
+        if let Some(Some(atom)) = self.template.atoms.get(self.pos)
+            && is_same(atom)
+            && let Some(v) = self.template.values.get(self.pos)
+        {
+            return Ok(v.bind(self.to.py).clone());
+        }
+        make().map_err(NotAtom::Failed)
+    }
+
+    fn int(&self, v: i64) -> Probed<'py> {
+        self.find(|a| *a == Atom::Int(v), || int(self.to.py, v))
+    }
+
+    fn uint(&self, v: u64) -> Probed<'py> {
+        match i64::try_from(v) {
+            Ok(i) => self.int(i),
+            Err(_) => self.find(|a| *a == Atom::UInt(v), || int(self.to.py, v)),
+        }
+    }
+
+    fn text(&self, v: &str) -> Probed<'py> {
+        self.find(
+            |a| matches!(a, Atom::Str(s) if **s == *v),
+            || Ok(self.to.text(v).into_any()),
+        )
+    }
+}
+
+impl<'py> ser::Serializer for Probe<'_, '_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = NotAtom;
+    type SerializeSeq = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeTuple = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeTupleStruct = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeTupleVariant = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeMap = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeStruct = ser::Impossible<Self::Ok, NotAtom>;
+    type SerializeStructVariant = ser::Impossible<Self::Ok, NotAtom>;
+
+    fn serialize_bool(self, v: bool) -> Probed<'py> {
+        self.find(|a| *a == Atom::Bool(v), || int(self.to.py, v))
+    }
+    fn serialize_i8(self, v: i8) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Probed<'py> {
+        self.int(v)
+    }
+    fn serialize_i128(self, v: i128) -> Probed<'py> {
+        match i64::try_from(v) {
+            Ok(i) => self.int(i),
+            Err(_) => Err(NotAtom::Compound),
+        }
+    }
+    fn serialize_u8(self, v: u8) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Probed<'py> {
+        self.int(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Probed<'py> {
+        self.uint(v)
+    }
+    fn serialize_u128(self, v: u128) -> Probed<'py> {
+        match u64::try_from(v) {
+            Ok(u) => self.uint(u),
+            Err(_) => Err(NotAtom::Compound),
+        }
+    }
+    fn serialize_f32(self, _v: f32) -> Probed<'py> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_f64(self, _v: f64) -> Probed<'py> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_char(self, _v: char) -> Probed<'py> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_str(self, v: &str) -> Probed<'py> {
+        self.text(v)
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Probed<'py> {
+        with_display(value, |text| self.text(text))
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Probed<'py> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_none(self) -> Probed<'py> {
+        let py = self.to.py;
+        self.find(|a| *a == Atom::None, || Ok(py.None().into_bound(py)))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Probed<'py> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Probed<'py> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Probed<'py> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Probed<'py> {
+        self.find(
+            |a| matches!(a, Atom::Str(s) if **s == *variant),
+            || Ok(self.to.field(variant).into_any()),
+        )
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Probed<'py> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Probed<'py> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, NotAtom> {
+        Err(NotAtom::Compound)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAtom> {
+        Err(NotAtom::Compound)
     }
 }
 

@@ -245,6 +245,35 @@ def test_quote_many_reports_refusals_in_place(engines: Dict[str, Engine]) -> Non
     assert engine.quote_many([], at=AT) == []
 
 
+def test_quote_many_is_the_clis_on_generated_sessions(cli: Cli) -> None:
+    # Dicts are copied from per-shape templates that keep the first
+    # answer's values: thousands of varied answers (currencies, regimes,
+    # one or two tax components, refusals) must still be the CLI's.
+    import sessions
+    catalog = sessions.catalog()
+    engine = Engine(catalog=catalog)
+    lines = [json.dumps(r).encode() for r, _ in sessions.sessions(3000, seed=7, refused_every=9)]
+    expected = cli.batch(lines, catalog=catalog, at=AT)
+    assert engine.quote_many(lines, at=AT) == expected
+    assert [json.loads(t) for t in engine.quote_many_json(lines, at=AT)] == expected
+
+
+def test_quote_many_answers_share_nothing_mutable(engines: Dict[str, Engine]) -> None:
+    engine = engines["merchant_of_record"]
+    ok = {"mode": "payment", "line_items": [{"price_id": "price_xxx", "quantity": 2}],
+          "buyer_country": "US", "buyer_region": "CA"}
+    first, second = engine.quote_many([ok, ok], at=AT)
+    assert first == second and first is not second
+    expected = json.loads(json.dumps(first))
+    first["currency"] = "changed"
+    first["line_items"][0]["taxes"][0]["rate"] = "changed"
+    first["line_items"].append("changed")
+    first["discounts"].append("changed")
+    assert second == expected
+    assert engine.quote_many([ok], at=AT) == [expected]
+    assert engine.quote(ok, at=AT) == expected
+
+
 # --- ints ------------------------------------------------------------------
 
 def test_large_ints_keep_full_precision(engines: Dict[str, Engine]) -> None:
