@@ -22,6 +22,19 @@ pub(crate) struct Redemption<'a> {
     coupon: &'a CatalogCoupon,
     /// The catalog's spelling of the code, when redeemed through one.
     promotion_code: Option<&'a str>,
+    /// Where the quote's echo finds its pre-rendered head.
+    echo: Echo,
+}
+
+/// The catalog indices of a redeemed coupon and of the promotion code it
+/// was redeemed through, by which the quote's `discounts` echo finds the
+/// head rendered for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    /// The coupon at this index, named directly.
+    Coupon(usize),
+    /// The promotion code at this index.
+    PromotionCode(usize),
 }
 
 /// The discount a session got: what the quote echoes in `discounts`.
@@ -31,6 +44,7 @@ pub(crate) struct Redeemed<'a> {
     pub(crate) promotion_code: Option<&'a str>,
     /// `D`, in minor units.
     pub(crate) amount: i64,
+    pub(crate) echo: Echo,
 }
 
 /// At most one discount, and none on a setup session.
@@ -91,7 +105,7 @@ pub(crate) fn redeem<'a>(
     if let Some(id) = discount.coupon.as_deref() {
         const PARAM: &str = "discounts[0].coupon";
         check_length(PARAM, id, limits::MAX_ID_BYTES)?;
-        let coupon = catalog.catalog_coupon(id).ok_or_else(|| {
+        let (index, coupon) = catalog.coupon_entry(id).ok_or_else(|| {
             Error::new(
                 ErrorCode::UnknownCoupon,
                 PARAM,
@@ -108,18 +122,20 @@ pub(crate) fn redeem<'a>(
         return Ok(Some(Redemption {
             coupon,
             promotion_code: None,
+            echo: Echo::Coupon(index),
         }));
     }
     const PARAM: &str = "discounts[0].promotion_code";
     let code = discount.promotion_code.as_deref().unwrap_or_default();
     check_length(PARAM, code, limits::MAX_ID_BYTES)?;
-    let (promo, coupon) = catalog.find_code(code).ok_or_else(|| {
+    let found = catalog.find_code(code).ok_or_else(|| {
         Error::new(
             ErrorCode::UnknownPromotionCode,
             PARAM,
             format!("unknown promotion code `{code}`"),
         )
     })?;
+    let (promo, coupon) = (found.promo, found.coupon);
     if !promo.active {
         return Err(Error::new(
             ErrorCode::InactivePromotionCode,
@@ -140,6 +156,7 @@ pub(crate) fn redeem<'a>(
     Ok(Some(Redemption {
         coupon,
         promotion_code: Some(&promo.code),
+        echo: Echo::PromotionCode(found.promo_index),
     }))
 }
 
@@ -161,6 +178,7 @@ pub(crate) fn apply<'a>(
     let Some(Redemption {
         coupon,
         promotion_code,
+        echo,
     }) = redemption
     else {
         return Ok(());
@@ -227,6 +245,7 @@ pub(crate) fn apply<'a>(
         coupon: &coupon.coupon.id,
         promotion_code,
         amount,
+        echo,
     });
     Ok(())
 }

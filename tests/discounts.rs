@@ -383,6 +383,41 @@ fn the_fast_writer_writes_what_serde_writes_with_a_discount() {
     }
 }
 
+#[test]
+fn a_discount_echo_changed_by_its_caller_is_written_as_changed() {
+    // The echo's head is rendered once per coupon or code; a quote whose
+    // echo was edited must not print the rendered one.
+    let e = engine(MerchantType::Direct);
+    for body in [
+        with_discounts(r#"[{"promotion_code":"spring"}]"#),
+        with_discounts(r#"[{"coupon":"co_25"}]"#),
+    ] {
+        let request = SessionRequest::from_json(&body).unwrap();
+        // Twice: the second quote finds the head the first rendered.
+        for _ in 0..2 {
+            let quote = e.quote(&request, date()).unwrap();
+            let mut edits = vec![quote.clone()];
+            let mut renamed = quote.clone();
+            renamed.discounts[0].coupon = "co_renamed".into();
+            edits.push(renamed);
+            let mut recoded = quote.clone();
+            recoded.discounts[0].promotion_code = match &quote.discounts[0].promotion_code {
+                Some(_) => None,
+                None => Some("NEW".into()),
+            };
+            edits.push(recoded);
+            for q in edits {
+                let mut fast = Vec::new();
+                q.write_json(&mut fast);
+                assert_eq!(
+                    String::from_utf8(fast).unwrap(),
+                    serde_json::to_string(&q).unwrap()
+                );
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------ catalog checks
 
 #[test]
