@@ -294,6 +294,14 @@ pub(crate) struct CatalogCoupon {
     pub(crate) products: Option<Vec<Box<str>>>,
 }
 
+/// A promotion code found by [`Catalog::find_code`], with its coupon.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FoundCode<'a> {
+    pub(crate) promo_index: usize,
+    pub(crate) promo: &'a PromotionCode,
+    pub(crate) coupon: &'a CatalogCoupon,
+}
+
 /// How much a coupon takes off, ready for exact arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Off {
@@ -724,16 +732,28 @@ impl Catalog {
     }
 
     pub(crate) fn catalog_coupon(&self, id: &str) -> Option<&CatalogCoupon> {
-        self.coupons.get(*self.coupon_index.get(id)?)
+        self.coupon_entry(id).map(|(_, c)| c)
+    }
+
+    /// The coupon with this id and its index in the catalog.
+    pub(crate) fn coupon_entry(&self, id: &str) -> Option<(usize, &CatalogCoupon)> {
+        let index = *self.coupon_index.get(id)?;
+        Some((index, self.coupons.get(index)?))
+    }
+
+    /// How many coupons and promotion codes the catalog has.
+    pub(crate) fn discount_counts(&self) -> (usize, usize) {
+        (self.coupons.len(), self.promotion_codes.len())
     }
 
     /// The promotion code matching `code` case-insensitively.
     pub fn promotion_code(&self, code: &str) -> Option<&PromotionCode> {
-        self.find_code(code).map(|(p, _)| p)
+        self.find_code(code).map(|found| found.promo)
     }
 
-    /// The promotion code matching `code` and its coupon.
-    pub(crate) fn find_code(&self, code: &str) -> Option<(&PromotionCode, &CatalogCoupon)> {
+    /// The promotion code matching `code` and its coupon, with their
+    /// indices in the catalog.
+    pub(crate) fn find_code(&self, code: &str) -> Option<FoundCode<'_>> {
         // An ASCII code is folded on the stack (Unicode lower case agrees
         // with ASCII's there), so a look-up allocates nothing.
         let mut buffer = [0u8; 64];
@@ -748,8 +768,12 @@ impl Catalog {
             _ => None,
         }
         .unwrap_or_else(|| std::borrow::Cow::Owned(fold_code(code)));
-        let (promo, coupon) = *self.code_index.get(&*folded)?;
-        Some((self.promotion_codes.get(promo)?, self.coupons.get(coupon)?))
+        let (promo_index, coupon_index) = *self.code_index.get(&*folded)?;
+        Some(FoundCode {
+            promo_index,
+            promo: self.promotion_codes.get(promo_index)?,
+            coupon: self.coupons.get(coupon_index)?,
+        })
     }
 
     /// Every coupon, in the order given.

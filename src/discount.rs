@@ -12,7 +12,7 @@ use crate::catalog::{Catalog, CatalogCoupon, Off};
 use crate::error::{Error, ErrorCode};
 use crate::pricing::PricedSession;
 use crate::request::{Discount, Mode, SessionRequest, limits};
-use crate::rounding::{RoundingMode, allocate, round_ratio};
+use crate::rounding::{NARROW_PARTS, RoundingMode, allocate, allocate_narrow, round_ratio};
 use crate::validate::check_length;
 use smallvec::SmallVec;
 
@@ -22,6 +22,19 @@ pub(crate) struct Redemption<'a> {
     coupon: &'a CatalogCoupon,
     /// The catalog's spelling of the code, when redeemed through one.
     promotion_code: Option<&'a str>,
+    /// Where the quote's echo finds its pre-rendered head.
+    echo: Echo,
+}
+
+/// The catalog indices of a redeemed coupon and of the promotion code it
+/// was redeemed through, by which the quote's `discounts` echo finds the
+/// head rendered for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    /// The coupon at this index, named directly.
+    Coupon(usize),
+    /// The promotion code at this index.
+    PromotionCode(usize),
 }
 
 /// The discount a session got: what the quote echoes in `discounts`.
@@ -31,6 +44,7 @@ pub(crate) struct Redeemed<'a> {
     pub(crate) promotion_code: Option<&'a str>,
     /// `D`, in minor units.
     pub(crate) amount: i64,
+    pub(crate) echo: Echo,
 }
 
 /// At most one discount, and none on a setup session.
@@ -91,7 +105,7 @@ pub(crate) fn redeem<'a>(
     if let Some(id) = discount.coupon.as_deref() {
         const PARAM: &str = "discounts[0].coupon";
         check_length(PARAM, id, limits::MAX_ID_BYTES)?;
-        let coupon = catalog.catalog_coupon(id).ok_or_else(|| {
+        let (index, coupon) = catalog.coupon_entry(id).ok_or_else(|| {
             Error::new(
                 ErrorCode::UnknownCoupon,
                 PARAM,
@@ -108,18 +122,20 @@ pub(crate) fn redeem<'a>(
         return Ok(Some(Redemption {
             coupon,
             promotion_code: None,
+            echo: Echo::Coupon(index),
         }));
     }
     const PARAM: &str = "discounts[0].promotion_code";
     let code = discount.promotion_code.as_deref().unwrap_or_default();
     check_length(PARAM, code, limits::MAX_ID_BYTES)?;
-    let (promo, coupon) = catalog.find_code(code).ok_or_else(|| {
+    let found = catalog.find_code(code).ok_or_else(|| {
         Error::new(
             ErrorCode::UnknownPromotionCode,
             PARAM,
             format!("unknown promotion code `{code}`"),
         )
     })?;
+    let (promo, coupon) = (found.promo, found.coupon);
     if !promo.active {
         return Err(Error::new(
             ErrorCode::InactivePromotionCode,
@@ -140,6 +156,7 @@ pub(crate) fn redeem<'a>(
     Ok(Some(Redemption {
         coupon,
         promotion_code: Some(&promo.code),
+        echo: Echo::PromotionCode(found.promo_index),
     }))
 }
 
@@ -161,6 +178,7 @@ pub(crate) fn apply<'a>(
     let Some(Redemption {
         coupon,
         promotion_code,
+        echo,
     }) = redemption
     else {
         return Ok(());
@@ -179,20 +197,24 @@ pub(crate) fn apply<'a>(
             ),
         ));
     }
+    let overflow = || Error::internal("the discount overflowed exact arithmetic");
+    // One pass for B, with the eligible bases kept on the stack for a
+    // session of a few lines (the narrow split's case).
     let mut covered = false;
-    let weights: SmallVec<[u128; 8]> = priced
-        .lines
-        .iter()
-        .map(|line| {
-            let eligible = coupon.covers(line.product_id);
-            covered |= eligible;
-            if eligible {
-                u128::from(line.base.unsigned_abs())
-            } else {
-                0
+    let mut eligible = 0u128;
+    let mut narrow_weights = [0u64; NARROW_PARTS];
+    for (i, line) in priced.lines.iter().enumerate() {
+        if coupon.covers(line.product_id) {
+            covered = true;
+            let weight = line.base.unsigned_abs();
+            eligible = eligible
+                .checked_add(u128::from(weight))
+                .ok_or_else(overflow)?;
+            if let Some(slot) = narrow_weights.get_mut(i) {
+                *slot = weight;
             }
-        })
-        .collect();
+        }
+    }
     if !covered {
         return Err(Error::new(
             ErrorCode::CouponNotApplicable,
@@ -203,11 +225,6 @@ pub(crate) fn apply<'a>(
             ),
         ));
     }
-    let overflow = || Error::internal("the discount overflowed exact arithmetic");
-    let eligible = weights
-        .iter()
-        .try_fold(0u128, |a, w| a.checked_add(*w))
-        .ok_or_else(overflow)?;
     let discount = match coupon.off {
         // B x digits < 9.3e18 x 1e19 < 2^128 (see MAX_PERCENT_DECIMALS).
         Off::Fraction { num, den } => {
@@ -216,10 +233,40 @@ pub(crate) fn apply<'a>(
         }
         Off::Amount { amount, .. } => eligible.min(u128::from(amount.unsigned_abs())),
     };
-    let mut shares: SmallVec<[u128; 8]> = SmallVec::from_elem(0, weights.len());
-    allocate(discount, &weights, &mut shares).ok_or_else(overflow)?;
-    for (line, share) in priced.lines.iter_mut().zip(&shares) {
-        line.discount = i64::try_from(*share).map_err(|_| overflow())?;
+    let count = priced.lines.len();
+    let mut narrow_shares = [0u64; NARROW_PARTS];
+    let narrow = match (
+        u64::try_from(discount),
+        narrow_weights.get(..count),
+        narrow_shares.get_mut(..count),
+    ) {
+        (Ok(total), Some(weights), Some(shares)) => {
+            allocate_narrow(total, weights, shares).map(|()| &*shares)
+        }
+        _ => None,
+    };
+    if let Some(shares) = narrow {
+        for (line, share) in priced.lines.iter_mut().zip(shares) {
+            line.discount = i64::try_from(*share).map_err(|_| overflow())?;
+        }
+    } else {
+        // The definition, in 128-bit arithmetic, for any session.
+        let weights: SmallVec<[u128; 8]> = priced
+            .lines
+            .iter()
+            .map(|line| {
+                if coupon.covers(line.product_id) {
+                    u128::from(line.base.unsigned_abs())
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let mut shares: SmallVec<[u128; 8]> = SmallVec::from_elem(0, count);
+        allocate(discount, &weights, &mut shares).ok_or_else(overflow)?;
+        for (line, share) in priced.lines.iter_mut().zip(&shares) {
+            line.discount = i64::try_from(*share).map_err(|_| overflow())?;
+        }
     }
     let amount = i64::try_from(discount).map_err(|_| overflow())?;
     priced.discount = amount;
@@ -227,6 +274,7 @@ pub(crate) fn apply<'a>(
         coupon: &coupon.coupon.id,
         promotion_code,
         amount,
+        echo,
     });
     Ok(())
 }

@@ -4,9 +4,10 @@
 //! -> the quote.
 
 use crate::catalog::Catalog;
+use crate::discount::Redeemed;
 use crate::error::{Error, ErrorCode};
 use crate::merchant::Merchant;
-use crate::output::heads::{Heads, LineHead, TaxHead};
+use crate::output::heads::{DiscountHead, Heads, LineHead, TaxHead};
 use crate::pricing::PricedSession;
 use crate::quote::{HeadSource, Quote, QuoteContext, assemble};
 use crate::request::SessionRequest;
@@ -221,6 +222,10 @@ impl HeadSource for Heads {
 
     fn tax_head(&self, component: &Component) -> Option<&TaxHead> {
         self.tax(component)
+    }
+
+    fn discount_head(&self, redeemed: &Redeemed<'_>) -> Option<&DiscountHead> {
+        self.discount(redeemed.echo, redeemed.coupon, redeemed.promotion_code)
     }
 }
 

@@ -3,11 +3,12 @@
 //! the priced and taxed lines and sums the session amounts.
 
 use crate::catalog::{CatalogPrice, Product};
+use crate::discount::Redeemed;
 use crate::error::{Error, ErrorCode};
 use crate::jurisdiction::Jurisdiction;
 use crate::money::Currency;
 use crate::names::named_enum;
-use crate::output::heads::{LineHead, TaxHead};
+use crate::output::heads::{DiscountHead, LineHead, TaxHead};
 use crate::output::{CachedHead, json_object};
 use crate::pricing::{PricedLine, PricedSession};
 use crate::request::{Mode, SessionRequest};
@@ -151,19 +152,26 @@ json_object! {
         head {
             /// The coupon's id.
             pub coupon: Cow<'a, str>,
-        }
-        tail {
             /// The promotion code as the catalog spells it; `null` when the
             /// coupon was named directly.
             pub promotion_code: Option<Cow<'a, str>>,
+        }
+        tail {
             /// The discount in minor units (the session's `amount_discount`).
             pub amount: i64,
         }
-        hidden {}
+        hidden {
+            /// The head rendered for the coupon or promotion code.
+            head: Cached<'a, DiscountHead>,
+        }
     }
 }
 
-impl CachedHead for QuoteDiscount<'_> {}
+impl CachedHead for QuoteDiscount<'_> {
+    fn cached_head(&self) -> Option<&[u8]> {
+        self.head.0.and_then(|h| h.for_discount(self))
+    }
+}
 
 impl QuoteDiscount<'_> {
     /// The same discount with owned strings.
@@ -172,6 +180,7 @@ impl QuoteDiscount<'_> {
             coupon: Cow::Owned(self.coupon.into_owned()),
             promotion_code: owned_opt(self.promotion_code),
             amount: self.amount,
+            head: Cached(None),
         }
     }
 }
@@ -360,6 +369,8 @@ pub(crate) trait HeadSource {
     fn line_head(&self, index: usize) -> Option<&LineHead>;
     /// The head of this component of the engine's table.
     fn tax_head(&self, component: &Component) -> Option<&TaxHead>;
+    /// The head of the echo of this discount of the engine's catalog.
+    fn discount_head(&self, redeemed: &Redeemed<'_>) -> Option<&DiscountHead>;
 }
 
 /// What a quote states about how it was computed.
@@ -422,18 +433,27 @@ pub(crate) fn assemble<'a>(
         tax_date: context.date,
         tax_data_version: Cow::Borrowed(context.data_version),
         client_reference_id: request.client_reference_id.as_deref().map(Cow::Borrowed),
-        discounts: priced
-            .redeemed
-            .as_ref()
-            .map(|r| QuoteDiscount {
-                coupon: Cow::Borrowed(r.coupon),
-                promotion_code: r.promotion_code.map(Cow::Borrowed),
-                amount: r.amount,
-            })
-            .into_iter()
-            .collect(),
+        discounts: match &priced.redeemed {
+            Some(r) => SmallVec::from_buf([quote_discount(r, heads)]),
+            None => SmallVec::new(),
+        },
         line_items,
     })
+}
+
+/// The echo of the discount redeemed; with a head, its text is borrowed
+/// from it (the same text), so that the writer's check is a pointer
+/// comparison.
+fn quote_discount<'a>(redeemed: &Redeemed<'a>, heads: &'a impl HeadSource) -> QuoteDiscount<'a> {
+    let head = heads.discount_head(redeemed);
+    QuoteDiscount {
+        coupon: Cow::Borrowed(head.map_or(redeemed.coupon, DiscountHead::coupon)),
+        promotion_code: head
+            .map_or(redeemed.promotion_code, DiscountHead::promotion_code)
+            .map(Cow::Borrowed),
+        amount: redeemed.amount,
+        head: Cached(head),
+    }
 }
 
 /// Appends the quote line of a priced and taxed line to `out`: built in

@@ -140,9 +140,102 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
     Some(())
 }
 
+/// Most parts [`allocate_narrow`] splits into: a session's lines, mostly.
+pub(crate) const NARROW_PARTS: usize = 8;
+
+/// [`allocate`] in 64-bit arithmetic on the stack, for at most
+/// [`NARROW_PARTS`] parts whose `total x sum` fits in 64 bits (every
+/// everyday session). It never refuses: `None` when it does not apply (more
+/// parts, a product that does not fit, weights summing to zero, slices of
+/// different lengths), and the caller then runs [`allocate`], the
+/// definition, which decides. A property test holds the two equal.
+pub(crate) fn allocate_narrow(total: u64, weights: &[u64], out: &mut [u64]) -> Option<()> {
+    if weights.len() != out.len() || weights.len() > NARROW_PARTS {
+        return None;
+    }
+    let sum = weights
+        .iter()
+        .try_fold(0u64, |acc, w| acc.checked_add(*w))?;
+    // total x weight <= total x sum for every weight.
+    total.checked_mul(sum).filter(|_| sum > 0)?;
+    let mut buffer = [0u64; NARROW_PARTS];
+    let remainders = buffer.get_mut(..weights.len())?;
+    let mut given = 0u64;
+    for ((weight, part), rest) in weights
+        .iter()
+        .zip(out.iter_mut())
+        .zip(remainders.iter_mut())
+    {
+        let exact = total.checked_mul(*weight)?;
+        *part = exact.checked_div(sum)?;
+        *rest = exact.checked_rem(sum)?;
+        given = given.checked_add(*part)?;
+    }
+    let mut left = total.checked_sub(given)?;
+    // As in `allocate`: one unit each to the largest remainders not yet
+    // served, the first one on ties.
+    while left > 0 {
+        let mut best: Option<(usize, u64)> = None;
+        for (i, r) in remainders.iter().enumerate() {
+            if *r > 0 && best.is_none_or(|(_, b)| *r > b) {
+                best = Some((i, *r));
+            }
+        }
+        let (i, _) = best?;
+        let part = out.get_mut(i)?;
+        *part = part.checked_add(1)?;
+        *remainders.get_mut(i)? = 0;
+        left = left.checked_sub(1)?;
+    }
+    Some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Weights of a few parts: zeros, tiny ones (equal remainders, so the
+    /// ties rule is tested), amounts, amounts near int64's top (so that
+    /// some products overflow 64 bits and the narrow form declines).
+    fn weights() -> impl Strategy<Value = Vec<u64>> {
+        proptest::collection::vec(
+            prop_oneof![
+                2 => Just(0u64),
+                4 => 1u64..4,
+                4 => 0u64..100_000,
+                1 => any::<u64>(),
+            ],
+            0..=NARROW_PARTS + 1,
+        )
+    }
+
+    proptest! {
+        /// What the narrow form splits, the definition splits the same
+        /// way; and it does split the everyday case.
+        #[test]
+        fn narrow_allocation_agrees_with_allocate(
+            total in prop_oneof![3 => 0u64..20, 3 => 0u64..100_000, 1 => any::<u64>()],
+            weights in weights(),
+        ) {
+            let mut narrow = vec![0u64; weights.len()];
+            let wide_weights: Vec<u128> = weights.iter().map(|w| u128::from(*w)).collect();
+            let mut wide = vec![0u128; weights.len()];
+            let defined = allocate(u128::from(total), &wide_weights, &mut wide);
+            match allocate_narrow(total, &weights, &mut narrow) {
+                Some(()) => {
+                    prop_assert_eq!(defined, Some(()));
+                    let narrow: Vec<u128> = narrow.iter().map(|p| u128::from(*p)).collect();
+                    prop_assert_eq!(narrow, wide);
+                }
+                None => {
+                    let sum = weights.iter().try_fold(0u64, |a, w| a.checked_add(*w));
+                    let fits = sum.is_some_and(|s| s > 0 && total.checked_mul(s).is_some());
+                    prop_assert!(!fits || weights.len() > NARROW_PARTS, "declined {total} {weights:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn half_up_rounds_half_away_from_zero() {

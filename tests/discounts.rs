@@ -383,6 +383,41 @@ fn the_fast_writer_writes_what_serde_writes_with_a_discount() {
     }
 }
 
+#[test]
+fn a_discount_echo_changed_by_its_caller_is_written_as_changed() {
+    // The echo's head is rendered once per coupon or code; a quote whose
+    // echo was edited must not print the rendered one.
+    let e = engine(MerchantType::Direct);
+    for body in [
+        with_discounts(r#"[{"promotion_code":"spring"}]"#),
+        with_discounts(r#"[{"coupon":"co_25"}]"#),
+    ] {
+        let request = SessionRequest::from_json(&body).unwrap();
+        // Twice: the second quote finds the head the first rendered.
+        for _ in 0..2 {
+            let quote = e.quote(&request, date()).unwrap();
+            let mut edits = vec![quote.clone()];
+            let mut renamed = quote.clone();
+            renamed.discounts[0].coupon = "co_renamed".into();
+            edits.push(renamed);
+            let mut recoded = quote.clone();
+            recoded.discounts[0].promotion_code = match &quote.discounts[0].promotion_code {
+                Some(_) => None,
+                None => Some("NEW".into()),
+            };
+            edits.push(recoded);
+            for q in edits {
+                let mut fast = Vec::new();
+                q.write_json(&mut fast);
+                assert_eq!(
+                    String::from_utf8(fast).unwrap(),
+                    serde_json::to_string(&q).unwrap()
+                );
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------ catalog checks
 
 #[test]
@@ -726,6 +761,28 @@ impl Session {
     }
 }
 
+/// Sessions of up to 12 lines: past the 8 whose split the engine keeps on
+/// the stack, so both of its paths are taken.
+fn long_sessions() -> impl Strategy<Value = Session> {
+    (
+        sessions(),
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    3 => (0i64..=2_000_000, 1i64..=20),
+                    // Lines of a few equal bases too: equal remainders,
+                    // so that the ties rule is tested.
+                    1 => (prop::sample::select(vec![1i64, 333, 1000]), Just(1i64)),
+                ],
+                0usize..3,
+            )
+                .prop_map(|((unit, quantity), product)| (unit, quantity, product)),
+            1..=12,
+        ),
+    )
+        .prop_map(|(s, lines)| Session { lines, ..s })
+}
+
 /// Thousandths as decimal text: 12500 -> "12.5".
 fn f3(m: u32) -> String {
     let text = format!("{}.{:03}", m / 1000, m % 1000);
@@ -740,6 +797,31 @@ fn round(num: i128, den: i128, mode: RoundingMode) -> i128 {
 }
 
 proptest! {
+    /// The spec's allocation, computed here on its own: each eligible line
+    /// gets the floor of D x base / B, and the units left go one each to
+    /// the largest remainders, ties to the earlier line.
+    #[test]
+    fn each_line_gets_its_floor_share_and_the_largest_remainders_the_rest(s in long_sessions()) {
+        let Ok(q) = s.quote() else { return Ok(()) };
+        let weights: Vec<i128> = s.lines.iter()
+            .map(|(u, n, p)| if s.eligible(*p) { i128::from(*u) * i128::from(*n) } else { 0 })
+            .collect();
+        let b: i128 = weights.iter().sum();
+        let d = i128::from(q.amount_discount);
+        let mut expected: Vec<i128> = weights.iter().map(|w| if b == 0 { 0 } else { d * w / b }).collect();
+        if b > 0 {
+            let mut rests: Vec<(i128, usize)> =
+                weights.iter().enumerate().map(|(i, w)| (d * w % b, i)).collect();
+            rests.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+            let left = usize::try_from(d - expected.iter().sum::<i128>()).unwrap();
+            for (_, i) in rests.iter().take(left) {
+                expected[*i] += 1;
+            }
+        }
+        let got: Vec<i128> = q.line_items.iter().map(|l| i128::from(l.amount_discount)).collect();
+        prop_assert_eq!(got, expected);
+    }
+
     #[test]
     fn line_discounts_sum_to_the_session_discount_which_follows_the_formula(s in sessions()) {
         let eligible_sum: i128 = s.lines.iter()

@@ -1,12 +1,14 @@
 //! Pre-rendered heads: the JSON of a quote line's catalog fields (price,
-//! product, category, unit amount) and of a tax component's table fields
-//! (name, jurisdiction, rate), rendered once when the engine is built, since
-//! writing them dominated `batch`'s profile. Each head keeps the values it
-//! was rendered from, and the writer uses it only when the object's fields
-//! still equal them.
+//! product, category, unit amount), of a tax component's table fields
+//! (name, jurisdiction, rate) and of a discount echo's catalog fields
+//! (coupon, promotion code), rendered once per engine, since writing them
+//! dominated `batch`'s profile. Each head keeps the values it was rendered
+//! from, and the writer uses it only when the object's fields still equal
+//! them.
 
 use crate::catalog::Catalog;
-use crate::quote::{QuoteLine, TaxAmount};
+use crate::discount::Echo;
+use crate::quote::{QuoteDiscount, QuoteLine, TaxAmount};
 use crate::tax::{Component, RateTable};
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -56,6 +58,53 @@ impl TaxHead {
     }
 }
 
+/// A discount echo's head (`{"coupon":"co_x","promotion_code":"CODE"`),
+/// rendered from one catalog coupon, or one promotion code and its coupon.
+#[derive(Debug, Clone)]
+pub(crate) struct DiscountHead {
+    coupon: Box<str>,
+    promotion_code: Option<Box<str>>,
+    json: Box<[u8]>,
+}
+
+impl DiscountHead {
+    fn render(coupon: &str, promotion_code: Option<&str>) -> Self {
+        let echo = QuoteDiscount {
+            coupon: Cow::Borrowed(coupon),
+            promotion_code: promotion_code.map(Cow::Borrowed),
+            amount: 0,
+            head: crate::quote::Cached(None),
+        };
+        let mut json = Vec::new();
+        echo.write_head(&mut json);
+        DiscountHead {
+            coupon: coupon.into(),
+            promotion_code: promotion_code.map(Box::from),
+            json: json.into_boxed_slice(),
+        }
+    }
+
+    /// The coupon id, as the head was rendered from it.
+    pub(crate) fn coupon(&self) -> &str {
+        &self.coupon
+    }
+
+    /// The promotion code, as the head was rendered from it.
+    pub(crate) fn promotion_code(&self) -> Option<&str> {
+        self.promotion_code.as_deref()
+    }
+
+    /// The head, if `echo`'s head fields are the ones it was rendered from.
+    pub(crate) fn for_discount(&self, echo: &QuoteDiscount<'_>) -> Option<&[u8]> {
+        let code = match (&echo.promotion_code, &self.promotion_code) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        (code && same(&echo.coupon, &self.coupon)).then_some(&*self.json)
+    }
+}
+
 /// Equal text; the pointer test first, since a quote's strings are most
 /// often borrowed from the very values a head was rendered from.
 fn same(a: &str, b: &str) -> bool {
@@ -70,13 +119,17 @@ fn same_opt(a: &Option<Cow<'_, str>>, b: &Option<Cow<'_, str>>) -> bool {
     }
 }
 
-/// The heads of one catalog (by price index) and one table (by component
-/// id). A component's head is rendered the first time a quote uses it: a
-/// table has hundreds, a workload uses a few.
+/// The heads of one catalog (by price index, coupon index and promotion
+/// code index) and one table (by component id). A component's head is
+/// rendered the first time a quote uses it: a table has hundreds, a
+/// workload uses a few; so is a discount's, since a catalog may hold many
+/// codes (boxed, so that one not yet used costs a pointer and a flag).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Heads {
     lines: Vec<LineHead>,
     taxes: Arc<[OnceLock<TaxHead>]>,
+    coupons: Box<[OnceLock<Box<DiscountHead>>]>,
+    codes: Box<[OnceLock<Box<DiscountHead>>]>,
 }
 
 impl Heads {
@@ -90,16 +143,28 @@ impl Heads {
             Self::taxes(table)
         };
         Heads {
-            lines: Self::lines(catalog),
             taxes,
+            ..Self::of_catalog(catalog)
         }
     }
 
     /// The same table heads with the line heads of another catalog.
     pub(crate) fn with_catalog(&self, catalog: &Catalog) -> Self {
         Heads {
-            lines: Self::lines(catalog),
             taxes: Arc::clone(&self.taxes),
+            ..Self::of_catalog(catalog)
+        }
+    }
+
+    /// The catalog's heads, with no table's.
+    fn of_catalog(catalog: &Catalog) -> Self {
+        let (coupons, codes) = catalog.discount_counts();
+        let slots = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        Heads {
+            lines: Self::lines(catalog),
+            taxes: Arc::new([]),
+            coupons: slots(coupons),
+            codes: slots(codes),
         }
     }
 
@@ -135,6 +200,22 @@ impl Heads {
     /// The head rendered for the catalog price at `index`.
     pub(crate) fn line(&self, index: usize) -> Option<&LineHead> {
         self.lines.get(index)
+    }
+
+    /// The head of the echo of a discount redeemed through `echo` (of this
+    /// catalog), rendered on first use from its coupon id and promotion
+    /// code.
+    pub(crate) fn discount(
+        &self,
+        echo: Echo,
+        coupon: &str,
+        promotion_code: Option<&str>,
+    ) -> Option<&DiscountHead> {
+        let slot = match echo {
+            Echo::Coupon(i) => self.coupons.get(i)?,
+            Echo::PromotionCode(i) => self.codes.get(i)?,
+        };
+        Some(slot.get_or_init(|| Box::new(DiscountHead::render(coupon, promotion_code))))
     }
 
     /// The head of `component` (of this table), rendered on first use.
