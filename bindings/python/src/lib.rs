@@ -4,6 +4,7 @@
 //! package answers what the CLI answers; the GIL is released while the
 //! engine computes.
 
+mod arrow;
 mod errors;
 
 #[global_allocator]
@@ -744,6 +745,7 @@ fn reconcile_row(engine: &CoreEngine, request: &[u8], response: &[u8], date: Opt
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Engine>()?;
+    m.add_function(wrap_pyfunction!(arrow::reconcile_arrow, m)?)?;
     m.add("Error", py.get_type::<errors::Error>())?;
     m.add("RequestError", py.get_type::<errors::RequestError>())?;
     m.add("DataError", py.get_type::<errors::DataError>())?;

@@ -94,40 +94,70 @@ def _engine(config: str) -> Engine:
     return engine
 
 
-def _texts(column: "pa.Array") -> List[Optional[str]]:
+def _text_column(column: "pa.Array") -> Tuple[str, int, List[Any]]:
+    """A string or binary column as the native reader takes it: ``(kind,
+    offset, buffers)``; other types are cast to text first."""
     import pyarrow as pa
 
-    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
-        return column.to_pylist()  # type: ignore[no-any-return]
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    t = column.type
+    if pa.types.is_large_string(t) or pa.types.is_large_binary(t):
+        return ("text64", column.offset, column.buffers())
+    if not (pa.types.is_string(t) or pa.types.is_binary(t)):
         column = column.cast(pa.string())
-    return column.to_pylist()  # type: ignore[no-any-return]
+    return ("text32", column.offset, column.buffers())
 
 
-def _dates(column: "pa.Array") -> List[Optional[str]]:
+def _date_column(column: "pa.Array") -> Tuple[str, int, List[Any]]:
+    """The ``at`` column for the native reader: date32 as days, text as
+    text, a timestamp as its date; binary values are never a date (as
+    before the Arrow path), other types are cast to text."""
     import pyarrow as pa
 
-    if pa.types.is_timestamp(column.type):
+    t = column.type
+    if pa.types.is_timestamp(t):
         column = column.cast(pa.date32())
-    if pa.types.is_date(column.type):
-        column = column.cast(pa.string())  # YYYY-MM-DD
-    return _texts(column)
+    if pa.types.is_date32(column.type):
+        return ("date32", column.offset, column.buffers())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return ("opaque", column.offset, column.buffers())
+    return _text_column(column)
 
 
 def reconcile_batch(engine: Engine, batch: "pa.RecordBatch", schema: "pa.Schema") -> "pa.RecordBatch":
     """One Arrow record batch reconciled: its columns and the eight
-    output columns, in ``schema`` (the output schema in Arrow types)."""
+    output columns, in ``schema`` (the output schema in Arrow types). The
+    columns go to the engine as their Arrow buffers and come back as
+    buffers: no Python object per row."""
     import pyarrow as pa
 
+    from ._native import reconcile_arrow
+
     names = batch.schema.names
-    requests = _texts(batch.column(names.index("request")))
-    responses = _texts(batch.column(names.index("response")))
-    ats = _dates(batch.column(names.index("at"))) if "at" in names else None
-    columns: Tuple[List[Any], ...] = engine.reconcile_batch(requests, responses, ats)
-    n = len(names)
-    arrays = list(batch.columns)
-    for i, values in enumerate(columns):
-        arrays.append(pa.array(values, type=schema.field(n + i).type))
+    n = batch.num_rows
+    at = _date_column(batch.column(names.index("at"))) if "at" in names else None
+    out = reconcile_arrow(engine, n, _text_column(batch.column(names.index("request"))),
+                          _text_column(batch.column(names.index("response"))), at)
+
+    def strings(parts: Tuple[bytes, bytes, bytes, int], length: int, t: "pa.DataType") -> "pa.Array":
+        valid, offsets, data, nulls = parts
+        return pa.Array.from_buffers(t, length, [pa.py_buffer(valid) if nulls else None,
+                                                 pa.py_buffer(offsets), pa.py_buffer(data)], null_count=nulls)
+
+    k = len(names)
+    types = [schema.field(k + i).type for i in range(len(OUTPUT_COLUMNS))]
+    quoted = pa.py_buffer(out["quoted"]) if out["unquoted"] else None
+    amounts = [pa.Array.from_buffers(types[1 + i], n, [quoted, pa.py_buffer(out[name])], null_count=out["unquoted"])
+               for i, name in enumerate(OUTPUT_COLUMNS[1:5])]
+    fields = out["mismatch_fields"]
+    items = strings(fields, (len(fields[1]) // 4) - 1, types[7].value_type)
+    arrays = list(batch.columns) + [
+        strings(out["currency"], n, types[0]),
+        *amounts,
+        strings(out["error_code"], n, types[5]),
+        pa.Array.from_buffers(types[6], n, [None, pa.py_buffer(out["match"])], null_count=0),
+        pa.Array.from_buffers(types[7], n, [None, pa.py_buffer(out["mismatch_offsets"])], null_count=0,
+                              children=[items]),
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
