@@ -115,6 +115,15 @@ macro_rules! named_enum {
             }
         }
 
+        impl $crate::output::fields::FieldValue for $name {
+            fn walk<S: $crate::output::fields::FieldSink>(&self, sink: &mut S) {
+                sink.text(self.as_str());
+            }
+            fn kind() -> $crate::output::fields::Kind {
+                $crate::output::fields::Kind::Text
+            }
+        }
+
         #[cfg(feature = "cli")]
         impl clap::ValueEnum for $name {
             fn value_variants<'a>() -> &'a [Self] {
