@@ -7,7 +7,7 @@
 // quoteCompact (bindings/node/src/compact.rs), which must start with '#'.
 
 /** The shapes this file was generated from; index.js uses it only when they are the addon's. */
-const SHAPES = "[{\"fields\":[[\"mode\",\"text\"],[\"currency\",\"?text\"],[\"amount_subtotal\",\"int\"],[\"amount_discount\",\"int\"],[\"amount_tax\",\"int\"],[\"amount_total\",\"int\"],[\"tax_status\",\"text\"],[\"tax_jurisdiction\",\"?text\"],[\"tax_regime\",\"?text\"],[\"tax_date\",\"text\"],[\"tax_data_version\",\"text\"],[\"client_reference_id\",\"?text\"],[\"discounts\",\"[QuoteDiscount\"],[\"line_items\",\"[QuoteLine\"]],\"name\":\"Quote\"},{\"fields\":[[\"coupon\",\"text\"],[\"promotion_code\",\"?text\"],[\"amount\",\"int\"]],\"name\":\"QuoteDiscount\"},{\"fields\":[[\"price_id\",\"?text\"],[\"product_id\",\"?text\"],[\"tax_category\",\"text\"],[\"unit_amount\",\"int\"],[\"description\",\"_text\"],[\"quantity\",\"int\"],[\"amount_subtotal\",\"int\"],[\"amount_discount\",\"int\"],[\"amount_tax\",\"int\"],[\"amount_total\",\"int\"],[\"taxes\",\"[TaxAmount\"],[\"taxability_reason\",\"?text\"]],\"name\":\"QuoteLine\"},{\"fields\":[[\"name\",\"text\"],[\"jurisdiction\",\"text\"],[\"rate\",\"text\"],[\"amount\",\"int\"],[\"taxable_amount\",\"int\"],[\"taxability_reason\",\"text\"]],\"name\":\"TaxAmount\"}]";
+const SHAPES = "[{\"fields\":[[\"mode\",\"=[\\\"payment\\\",\\\"subscription\\\",\\\"setup\\\"]\"],[\"currency\",\"?text\"],[\"amount_subtotal\",\"int\"],[\"amount_discount\",\"int\"],[\"amount_tax\",\"int\"],[\"amount_total\",\"int\"],[\"tax_status\",\"=[\\\"calculated\\\",\\\"requires_location\\\",\\\"not_collecting\\\",\\\"no_tax_data\\\"]\"],[\"tax_jurisdiction\",\"?text\"],[\"tax_regime\",\"?=[\\\"inclusive\\\",\\\"exclusive\\\"]\"],[\"tax_date\",\"text\"],[\"tax_data_version\",\"text\"],[\"client_reference_id\",\"?text\"],[\"discounts\",\"[QuoteDiscount\"],[\"line_items\",\"[QuoteLine\"]],\"name\":\"Quote\"},{\"fields\":[[\"coupon\",\"text\"],[\"promotion_code\",\"?text\"],[\"amount\",\"int\"]],\"name\":\"QuoteDiscount\"},{\"fields\":[[\"price_id\",\"?text\"],[\"product_id\",\"?text\"],[\"tax_category\",\"text\"],[\"unit_amount\",\"int\"],[\"description\",\"_text\"],[\"quantity\",\"int\"],[\"amount_subtotal\",\"int\"],[\"amount_discount\",\"int\"],[\"amount_tax\",\"int\"],[\"amount_total\",\"int\"],[\"taxes\",\"[TaxAmount\"],[\"taxability_reason\",\"?=[\\\"standard_rated\\\",\\\"reduced_rated\\\",\\\"zero_rated\\\",\\\"not_collecting\\\",\\\"requires_location\\\",\\\"no_tax_data\\\"]\"]],\"name\":\"QuoteLine\"},{\"fields\":[[\"name\",\"text\"],[\"jurisdiction\",\"text\"],[\"rate\",\"text\"],[\"amount\",\"int\"],[\"taxable_amount\",\"int\"],[\"taxability_reason\",\"=[\\\"standard_rated\\\",\\\"reduced_rated\\\",\\\"zero_rated\\\",\\\"not_collecting\\\",\\\"requires_location\\\",\\\"no_tax_data\\\"]\"]],\"name\":\"TaxAmount\"}]";
 
 // The compact answer being read and the position in it. Reading never
 // calls out, so one module-wide cursor serves every engine of the thread.
@@ -56,6 +56,19 @@ function text() {
   return v;
 }
 
+/** One of `names`, by its index and ','. */
+function oneOf(names) {
+  let c = T.charCodeAt(P++);
+  let i = 0;
+  while (c >= 48 && c <= 57) {
+    i = i * 10 + (c - 48);
+    c = T.charCodeAt(P++);
+  }
+  const v = names[i];
+  if (c !== 44 /* , */ || v === undefined) malformed();
+  return v;
+}
+
 function malformed() {
   throw new Error(`checkout-tax: malformed compact answer at ${P}`);
 }
@@ -67,16 +80,22 @@ function list(read) {
   return items;
 }
 
+// The names of the enums the shapes hold, in the core's declaration order.
+const NAMES_0 = ["payment", "subscription", "setup"];
+const NAMES_1 = ["calculated", "requires_location", "not_collecting", "no_tax_data"];
+const NAMES_2 = ["inclusive", "exclusive"];
+const NAMES_3 = ["standard_rated", "reduced_rated", "zero_rated", "not_collecting", "requires_location", "no_tax_data"];
+
 function readQuote() {
-  const v0 = text(); // mode
+  const v0 = oneOf(NAMES_0); // mode
   const v1 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : text()); // currency
   const v2 = int(); // amount_subtotal
   const v3 = int(); // amount_discount
   const v4 = int(); // amount_tax
   const v5 = int(); // amount_total
-  const v6 = text(); // tax_status
+  const v6 = oneOf(NAMES_1); // tax_status
   const v7 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : text()); // tax_jurisdiction
-  const v8 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : text()); // tax_regime
+  const v8 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : oneOf(NAMES_2)); // tax_regime
   const v9 = text(); // tax_date
   const v10 = text(); // tax_data_version
   const v11 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : text()); // client_reference_id
@@ -104,7 +123,7 @@ function readQuoteLine() {
   const v8 = int(); // amount_tax
   const v9 = int(); // amount_total
   const v10 = list(readTaxAmount); // taxes
-  const v11 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : text()); // taxability_reason
+  const v11 = (T.charCodeAt(P) === 126 /* ~ */ ? (P++, null) : oneOf(NAMES_3)); // taxability_reason
   if (v4 !== ABSENT) return { price_id: v0, product_id: v1, tax_category: v2, unit_amount: v3, description: v4, quantity: v5, amount_subtotal: v6, amount_discount: v7, amount_tax: v8, amount_total: v9, taxes: v10, taxability_reason: v11 };
   return { price_id: v0, product_id: v1, tax_category: v2, unit_amount: v3, quantity: v5, amount_subtotal: v6, amount_discount: v7, amount_tax: v8, amount_total: v9, taxes: v10, taxability_reason: v11 };
 }
@@ -115,7 +134,7 @@ function readTaxAmount() {
   const v2 = text(); // rate
   const v3 = int(); // amount
   const v4 = int(); // taxable_amount
-  const v5 = text(); // taxability_reason
+  const v5 = oneOf(NAMES_3); // taxability_reason
   return { name: v0, jurisdiction: v1, rate: v2, amount: v3, taxable_amount: v4, taxability_reason: v5 };
 }
 

@@ -22,6 +22,12 @@ pub trait FieldSink {
     fn int(&mut self, value: i64);
     /// A string (`Kind::Text`).
     fn text(&mut self, value: &str);
+    /// One of a fixed list of names (`Kind::OneOf`): `index` in that list
+    /// and the name itself. By default the name, as any string.
+    fn one_of(&mut self, index: usize, name: &'static str) {
+        let _ = index;
+        self.text(name);
+    }
     /// JSON `null`: a `Kind::Nullable` field without a value.
     fn null(&mut self);
     /// A `Kind::Optional` field left out (absent from the JSON object).
@@ -38,6 +44,9 @@ pub enum Kind {
     Int,
     /// A string.
     Text,
+    /// A string that is always one of these names (an enum's, in
+    /// declaration order).
+    OneOf(&'static [&'static str]),
     /// The inner kind, or `null`.
     Nullable(Box<Kind>),
     /// The inner kind, or left out of the object.
@@ -302,13 +311,44 @@ fn value(shapes: &[Shape], kind: &Kind, values: &mut Values) -> Option<Option<se
                 .collect::<Option<Vec<_>>>()?;
             Some(Some(serde_json::Value::Array(items)))
         }
-        Kind::Int | Kind::Text | Kind::Nullable(_) | Kind::Optional(_) => values.next(),
+        Kind::Int | Kind::Text | Kind::OneOf(_) | Kind::Nullable(_) | Kind::Optional(_) => {
+            values.next()
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_enum_walks_as_its_place_in_its_names() {
+        struct Index(Vec<(usize, &'static str)>);
+        impl FieldSink for Index {
+            fn int(&mut self, _: i64) {}
+            fn text(&mut self, _: &str) {}
+            fn null(&mut self) {}
+            fn absent(&mut self) {}
+            fn list(&mut self, _: usize) {}
+            fn one_of(&mut self, index: usize, name: &'static str) {
+                self.0.push((index, name));
+            }
+        }
+        fn check<T: FieldValue + Copy>(all: &[T], names: &'static [&'static str]) {
+            assert_eq!(T::kind(), Kind::OneOf(names));
+            let mut sink = Index(Vec::new());
+            for v in all {
+                v.walk(&mut sink);
+            }
+            let expected: Vec<(usize, &str)> = names.iter().copied().enumerate().collect();
+            assert_eq!(sink.0, expected);
+        }
+        use crate::tax::{Regime, TaxabilityReason};
+        check(TaxabilityReason::ALL, TaxabilityReason::NAMES);
+        check(Regime::ALL, Regime::NAMES);
+        check(crate::quote::TaxStatus::ALL, crate::quote::TaxStatus::NAMES);
+        check(crate::request::Mode::ALL, crate::request::Mode::NAMES);
+    }
 
     #[test]
     fn dates_walk_as_their_json_strings() {

@@ -9,6 +9,7 @@
 //! - an integer: its decimal digits and `,`; `n` first when it is outside
 //!   JavaScript's safe range (the builder makes a `BigInt` of it);
 //! - a string: its length in UTF-16 code units, `:`, the string itself;
+//! - one of an enum's names: its index in the shape's list and `,`;
 //! - `~` for null, `_` for a field left out, a list's length as an integer.
 //!
 //! Nothing is escaped: lengths say where strings end.
@@ -51,10 +52,14 @@ impl FieldSink for Compact {
             self.ascii = false;
             value.encode_utf16().count()
         };
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(units).as_bytes());
+        self.number(units);
         self.out.push(b':');
         self.out.extend_from_slice(value.as_bytes());
+    }
+
+    fn one_of(&mut self, index: usize, _name: &'static str) {
+        self.number(index);
+        self.out.push(b',');
     }
 
     fn null(&mut self) {
@@ -66,16 +71,27 @@ impl FieldSink for Compact {
     }
 
     fn list(&mut self, len: usize) {
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(len).as_bytes());
+        self.number(len);
         self.out.push(b',');
+    }
+}
+
+impl Compact {
+    /// A length or an index in decimal (most are one digit).
+    fn number(&mut self, n: usize) {
+        match u8::try_from(n) {
+            Ok(digit @ 0..=9) => self.out.push(b'0' + digit),
+            _ => self
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        }
     }
 }
 
 /// The shapes as the JSON text the builder is generated from and checked
 /// against: `[{"name": "Quote", "fields": [["mode", "text"], ...]}, ...]`,
-/// a kind written `int`, `text`, `?K` (K or null), `_K` (K or left out) or
-/// `[Name` (a list of Name).
+/// a kind written `int`, `text`, `=["a","b"]` (one of these names), `?K` (K or
+/// null), `_K` (K or left out) or `[Name` (a list of Name).
 pub(crate) fn shapes_json(shapes: &[Shape]) -> String {
     let objects: Vec<serde_json::Value> = shapes
         .iter()
@@ -95,6 +111,7 @@ fn kind_text(kind: &Kind) -> String {
     match kind {
         Kind::Int => "int".to_owned(),
         Kind::Text => "text".to_owned(),
+        Kind::OneOf(names) => format!("={}", serde_json::json!(names)),
         Kind::Nullable(inner) => format!("?{}", kind_text(inner)),
         Kind::Optional(inner) => format!("_{}", kind_text(inner)),
         Kind::List(item) => format!("[{item}"),
