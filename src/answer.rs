@@ -5,7 +5,7 @@
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::output::JsonValue;
-use crate::quote::TaxStatus;
+use crate::quote::{Quote, TaxStatus};
 use crate::request::SessionRequest;
 use crate::verify::Report;
 use jiff::civil::Date;
@@ -46,10 +46,9 @@ impl Engine {
     /// ```
     pub fn quote_json(&self, body: &[u8], date: Date, out: &mut Vec<u8>) -> Answer {
         let start = out.len();
-        let outcome = SessionRequest::from_json_bytes(body).and_then(|request| {
-            let quote = self.quote(&request, date)?;
+        let outcome = self.quote_with(body, date, |quote| {
             quote.write_json(out);
-            Ok(quote.tax_status)
+            quote.tax_status
         });
         match outcome {
             Ok(status) => Answer::Quote(status),
@@ -59,6 +58,23 @@ impl Engine {
                 Answer::Refused(e)
             }
         }
+    }
+
+    /// Answers one request body as [`Engine::quote_json`] does, handing the
+    /// quote to `f` instead of writing its JSON: for a binding that builds
+    /// its own values with the field walk ([`crate::output::fields`]).
+    ///
+    /// # Errors
+    /// The refusal `quote_json` writes for the same bytes.
+    pub fn quote_with<T>(
+        &self,
+        body: &[u8],
+        date: Date,
+        f: impl FnOnce(&Quote<'_>) -> T,
+    ) -> Result<T, Error> {
+        let request = SessionRequest::from_json_bytes(body)?;
+        let quote = self.quote(&request, date)?;
+        Ok(f(&quote))
     }
 
     /// Recomputes a request given as bytes and compares the outcome with a

@@ -115,6 +115,16 @@ macro_rules! named_enum {
             }
         }
 
+        impl $crate::output::fields::FieldValue for $name {
+            fn walk<S: $crate::output::fields::FieldSink>(&self, sink: &mut S) {
+                // The variant's place in NAMES: declaration order.
+                sink.one_of(*self as usize, self.as_str());
+            }
+            fn kind() -> $crate::output::fields::Kind {
+                $crate::output::fields::Kind::OneOf(Self::NAMES)
+            }
+        }
+
         #[cfg(feature = "cli")]
         impl clap::ValueEnum for $name {
             fn value_variants<'a>() -> &'a [Self] {

@@ -8,8 +8,10 @@
 //! pre-rendered prefix of an object (`heads`) instead of formatting it,
 //! but only after checking that the prefix was rendered from exactly the
 //! object's current field values, so the JSON is always a function of the
-//! fields.
+//! fields. From the same list it generates the field walk ([`fields`]),
+//! which hands a binding the values in that order without JSON.
 
+pub mod fields;
 pub(crate) mod heads;
 
 use crate::error::Error;
@@ -89,6 +91,42 @@ macro_rules! json_object {
             }
         }
 
+        impl $(<$lt>)? $crate::output::fields::Fields for $name $(<$lt>)? {
+            const NAME: &'static str = stringify!($name);
+
+            fn walk<S: $crate::output::fields::FieldSink>(&self, sink: &mut S) {
+                $($crate::output::fields::FieldValue::walk(&self.$hfield, sink);)+
+                $(
+                    $crate::output::json_object!(@walk self, sink, $tfield $(, $skip)?);
+                )*
+            }
+
+            fn shape() -> $crate::output::fields::Shape {
+                $crate::output::fields::Shape {
+                    name: stringify!($name),
+                    fields: vec![
+                        $($crate::output::fields::Field {
+                            name: stringify!($hfield),
+                            kind: <$htype as $crate::output::fields::FieldValue>::kind(),
+                        },)+
+                        $($crate::output::fields::Field {
+                            name: stringify!($tfield),
+                            kind: $crate::output::json_object!(@kind $ttype $(, $skip)?),
+                        },)*
+                    ],
+                }
+            }
+
+            fn collect_shapes(all: &mut Vec<$crate::output::fields::Shape>) {
+                if all.iter().any(|s| s.name == stringify!($name)) {
+                    return;
+                }
+                all.push(<Self as $crate::output::fields::Fields>::shape());
+                $(<$htype as $crate::output::fields::FieldValue>::collect_shapes(all);)+
+                $(<$ttype as $crate::output::fields::FieldValue>::collect_shapes(all);)*
+            }
+        }
+
         impl $(<$lt>)? serde::Serialize for $name $(<$lt>)? {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeStruct;
@@ -112,6 +150,16 @@ macro_rules! json_object {
             $out.extend_from_slice(concat!(",\"", stringify!($field), "\":").as_bytes());
             $crate::output::JsonValue::write_json(value, $out);
         }
+    };
+    (@walk $self:ident, $sink:ident, $field:ident) => {
+        $crate::output::fields::FieldValue::walk(&$self.$field, $sink);
+    };
+    (@walk $self:ident, $sink:ident, $field:ident, skip_none) => {
+        $crate::output::fields::walk_optional(&$self.$field, $sink);
+    };
+    (@kind $type:ty) => { <$type as $crate::output::fields::FieldValue>::kind() };
+    (@kind $type:ty, skip_none) => {
+        $crate::output::fields::optional(<$type as $crate::output::fields::FieldValue>::kind())
     };
     (@count $self:ident, $field:ident) => { 1usize };
     (@count $self:ident, $field:ident, skip_none) => { usize::from($self.$field.is_some()) };

@@ -119,6 +119,8 @@ pub fn date(text: &str) -> Date {
 ///   lines'.
 ///
 /// Sums are taken in `i128`, so an overflow cannot hide a broken law.
+/// It also holds the quote's field walk (what the Node package builds its
+/// objects from) equal to its serde form.
 #[track_caller]
 pub fn assert_quote_laws(q: &Quote<'_>) {
     let inclusive = q.tax_regime == Some(Regime::Inclusive);
@@ -185,6 +187,11 @@ pub fn assert_quote_laws(q: &Quote<'_>) {
         q.amount_subtotal,
         q.amount_discount,
         q.amount_tax
+    );
+    assert_eq!(
+        checkout_tax::output::fields::to_value(q),
+        Some(serde_json::to_value(q).unwrap()),
+        "the field walk does not describe the quote's JSON"
     );
 }
 
