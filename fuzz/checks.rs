@@ -582,7 +582,7 @@ pub fn catalog_json(data: &[u8]) {
             .chain([LineItem::ad_hoc(1999, "usd", 1)])
             .collect();
         let request = SessionRequest {
-            discounts: vec![checkout_tax::Discount::coupon(coupon.id.clone())],
+            discounts: vec![checkout_tax::Discount::coupon(coupon.id.clone())].into(),
             buyer_country: Some("US".into()),
             buyer_region: Some("CA".into()),
             ..SessionRequest::new(Mode::Payment, lines)

@@ -281,8 +281,12 @@ pub struct Catalog {
     coupons: Vec<CatalogCoupon>,
     coupon_index: FxHashMap<Box<str>, usize>,
     promotion_codes: Vec<PromotionCode>,
-    /// Case-folded code -> (its index, its coupon's index).
+    /// Case-folded code -> (its index, its coupon's index): the definition
+    /// of a match.
     code_index: FxHashMap<Box<str>, (usize, usize)>,
+    /// The same for the codes spelt in short ASCII, keyed by their
+    /// [`PackedCode`] (see [`Catalog::find_code`]).
+    ascii_code_index: FxHashMap<PackedCode, (usize, usize)>,
 }
 
 /// A coupon with what the engine derives from it once, at catalog load.
@@ -339,6 +343,52 @@ pub const MAX_PERCENT_DECIMALS: u32 = 17;
 /// Promotion codes are matched case-insensitively (Unicode lower case).
 pub(crate) fn fold_code(code: &str) -> String {
     code.to_lowercase()
+}
+
+/// A code of at most [`PackedCode::MAX`] ASCII bytes in ASCII lower case,
+/// packed into words with its length: two codes pack equal exactly when
+/// they are equal but for ASCII case, so a map keyed by it needs no
+/// folded copy of the request's code (nor a check of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PackedCode {
+    words: [u64; 4],
+    len: u8,
+}
+
+impl PackedCode {
+    /// The longest code packed; longer ones take the definition's index.
+    const MAX: usize = 32;
+
+    /// `None` for a code that is not ASCII or longer than [`Self::MAX`].
+    fn new(code: &[u8]) -> Option<Self> {
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        if code.len() > Self::MAX {
+            return None;
+        }
+        let mut packed = PackedCode {
+            words: [0; 4],
+            len: u8::try_from(code.len()).ok()?,
+        };
+        for (word, chunk) in packed.words.iter_mut().zip(code.chunks(8)) {
+            // Big-endian, so that a short last chunk packs as a full one
+            // would with leading zeros; the length tells them apart.
+            let raw = match <[u8; 8]>::try_from(chunk) {
+                Ok(bytes) => u64::from_be_bytes(bytes),
+                Err(_) => chunk.iter().fold(0u64, |w, b| (w << 8) | u64::from(*b)),
+            };
+            if raw & HIGH != 0 {
+                return None;
+            }
+            // With every byte below 0x80 no sum carries into the next
+            // byte: a byte's top bit is set in `raw + 0x3f` from `A` up,
+            // and in `raw + 0x25` past `Z`.
+            let upper = raw.wrapping_add(0x3f3f_3f3f_3f3f_3f3f)
+                & !raw.wrapping_add(0x2525_2525_2525_2525)
+                & HIGH;
+            *word = raw | (upper >> 2);
+        }
+        Some(packed)
+    }
 }
 
 /// A price with what the engine derives from it once, at catalog load.
@@ -528,10 +578,18 @@ impl Catalog {
                 ));
             }
         }
+        let ascii_code_index = promotion_codes
+            .iter()
+            .filter_map(|promo| {
+                let packed = PackedCode::new(promo.code.as_bytes())?;
+                Some((packed, *code_index.get(fold_code(&promo.code).as_str())?))
+            })
+            .collect();
         self.coupons = checked;
         self.coupon_index = coupon_index;
         self.promotion_codes = promotion_codes;
         self.code_index = code_index;
+        self.ascii_code_index = ascii_code_index;
         Ok(self)
     }
 
@@ -754,21 +812,28 @@ impl Catalog {
     /// The promotion code matching `code` and its coupon, with their
     /// indices in the catalog.
     pub(crate) fn find_code(&self, code: &str) -> Option<FoundCode<'_>> {
-        // An ASCII code is folded on the stack (Unicode lower case agrees
-        // with ASCII's there), so a look-up allocates nothing.
-        let mut buffer = [0u8; 64];
-        let folded = match buffer.get_mut(..code.len()) {
-            Some(bytes) if code.is_ascii() => {
-                bytes.copy_from_slice(code.as_bytes());
-                bytes.make_ascii_lowercase();
-                std::str::from_utf8(bytes)
-                    .ok()
-                    .map(std::borrow::Cow::Borrowed)
-            }
-            _ => None,
+        // A short ASCII code through the packed index: for ASCII text,
+        // Unicode lower case is ASCII's, so a catalog code equal to it but
+        // for ASCII case is the definition's match. Anything else (a miss,
+        // which a catalog code of other text folding to ASCII, such as the
+        // Kelvin sign's `k`, may still match; a long or non-ASCII code)
+        // takes the definition's index.
+        let fast = PackedCode::new(code.as_bytes())
+            .and_then(|packed| self.ascii_code_index.get(&packed))
+            .and_then(|entry| self.code_at(*entry));
+        match fast {
+            Some(found) => Some(found),
+            None => self.find_code_by_folding(code),
         }
-        .unwrap_or_else(|| std::borrow::Cow::Owned(fold_code(code)));
-        let (promo_index, coupon_index) = *self.code_index.get(&*folded)?;
+    }
+
+    /// [`Catalog::find_code`]'s definition: the code's Unicode lower case
+    /// looked up among the codes'.
+    fn find_code_by_folding(&self, code: &str) -> Option<FoundCode<'_>> {
+        self.code_at(*self.code_index.get(fold_code(code).as_str())?)
+    }
+
+    fn code_at(&self, (promo_index, coupon_index): (usize, usize)) -> Option<FoundCode<'_>> {
         Some(FoundCode {
             promo_index,
             promo: self.promotion_codes.get(promo_index)?,
@@ -791,5 +856,117 @@ fn catalog_error(param: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::Catalog {
         param: param.into(),
         reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A code: mostly short ASCII of either case, now and then with text
+    /// whose Unicode lower case is ASCII (the Kelvin sign `K` -> `k`) or is
+    /// not (`İ`, `ß`, `é`), or longer than a packed code.
+    fn code() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => "[a-cA-C0-9_]{1,10}",
+            2 => "[a-cA-C\u{212A}kK\u{130}i\u{df}\u{e9}]{1,6}",
+            1 => "[a-cA-C]{30,40}",
+        ]
+    }
+
+    /// A request's spelling of one of `codes`: each letter's ASCII case
+    /// flipped or not.
+    fn respelt(codes: Vec<String>) -> impl Strategy<Value = String> {
+        (proptest::sample::select(codes), any::<u64>()).prop_map(|(code, flips)| {
+            code.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if flips >> (i % 64) & 1 == 1 && c.is_ascii() {
+                        if c.is_ascii_lowercase() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        })
+    }
+
+    fn catalog_and_queries() -> impl Strategy<Value = (Catalog, Vec<String>)> {
+        proptest::collection::vec(code(), 1..8)
+            .prop_filter_map("codes equal but for case", |codes| {
+                let promos = codes
+                    .iter()
+                    .map(|c| PromotionCode {
+                        code: c.clone(),
+                        coupon: "co".into(),
+                        active: true,
+                    })
+                    .collect();
+                let catalog = Catalog::default()
+                    .with_discounts(vec![Coupon::percent("co", Decimal::TEN)], promos)
+                    .ok()?;
+                Some((catalog, codes))
+            })
+            .prop_flat_map(|(catalog, codes)| {
+                let queries =
+                    proptest::collection::vec(prop_oneof![3 => respelt(codes), 1 => code()], 1..8);
+                (Just(catalog), queries)
+            })
+    }
+
+    proptest! {
+        /// The packed ASCII index finds what the definition (the code's
+        /// Unicode lower case among the codes') finds, for any code.
+        #[test]
+        fn find_code_agrees_with_unicode_lower_case((catalog, queries) in catalog_and_queries()) {
+            for query in &queries {
+                let fast = catalog.find_code(query).map(|f| f.promo_index);
+                let defined = catalog.find_code_by_folding(query).map(|f| f.promo_index);
+                prop_assert_eq!(fast, defined, "{}", query);
+            }
+        }
+    }
+
+    #[test]
+    fn packing_folds_every_ascii_byte_at_every_place_as_ascii_lower_case_does() {
+        for len in 1..=9 {
+            for at in 0..len {
+                for a in 0u8..0x80 {
+                    let mut x = vec![b'q'; len];
+                    x[at] = a;
+                    let mut lower = x.clone();
+                    lower.make_ascii_lowercase();
+                    assert_eq!(PackedCode::new(&x), PackedCode::new(&lower), "{x:?}");
+                    for b in 0u8..0x80 {
+                        let mut y = x.clone();
+                        y[at] = b;
+                        assert_eq!(
+                            PackedCode::new(&x) == PackedCode::new(&y),
+                            a.eq_ignore_ascii_case(&b),
+                            "{a} {b} at {at} of {len}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_codes_are_equal_exactly_when_equal_but_for_ascii_case() {
+        let p = |s: &str| PackedCode::new(s.as_bytes());
+        assert_eq!(p("SAVE10"), p("save10"));
+        assert_eq!(p("Az@[`{"), p("aZ@[`{"));
+        assert_ne!(p("@"), p("`"));
+        assert_ne!(p("[ab"), p("{ab"));
+        assert_ne!(p("ab"), p("ab\0"));
+        assert_ne!(p("abcdefgh"), p("abcdefgh\0"));
+        assert_eq!(p("é"), None);
+        assert_eq!(p(&"a".repeat(33)), None);
+        assert!(p(&"a".repeat(32)).is_some());
     }
 }

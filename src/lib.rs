@@ -47,7 +47,7 @@ pub use jurisdiction::Jurisdiction;
 pub use merchant::{Merchant, MerchantType};
 pub use names::UnknownName;
 pub use quote::{Quote, QuoteDiscount, QuoteLine, TaxAmount, TaxStatus};
-pub use request::{Discount, LineItem, Mode, Presentation, SessionRequest};
+pub use request::{Discount, Discounts, LineItem, Mode, Presentation, SessionRequest};
 pub use rounding::{RoundingLevel, RoundingMode};
 pub use tax::{Rate, RateTable, Regime, TaxabilityReason};
 pub use verify::{Mismatch, MismatchKind, Report, Verification};

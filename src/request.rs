@@ -99,8 +99,168 @@ pub struct SessionRequest<'a> {
     pub buyer_region: Option<Cow<'a, str>>,
     /// Echoed back in the quote.
     pub client_reference_id: Option<Cow<'a, str>>,
-    /// At most one coupon or promotion code, applied before tax.
-    pub discounts: Vec<Discount<'a>>,
+    /// At most one coupon or promotion code, applied before tax. A list
+    /// held inline when it has one entry (see [`Discounts`]): build it
+    /// with `vec![...].into()` or [`Discounts::one`].
+    pub discounts: Discounts<'a>,
+}
+
+/// A request's `discounts`: a list of [`Discount`]s that derefs to a slice.
+/// The spec's array holds at most one, so none or one is held inline and
+/// a request with one allocates nothing for it; more (a request built in
+/// code, which the quote refuses with `invalid_discount`) go on the heap.
+///
+/// ```
+/// use checkout_tax::{Discount, Discounts};
+///
+/// let one = Discounts::one(Discount::coupon("co_summer"));
+/// assert_eq!(one.len(), 1);
+/// assert_eq!(one, [Discount::coupon("co_summer")]);
+/// assert_eq!(one, Discounts::from(vec![Discount::coupon("co_summer")]));
+/// assert!(Discounts::default().is_empty());
+/// ```
+#[derive(Clone, Default)]
+pub struct Discounts<'a>(DiscountList<'a>);
+
+/// None or one entry inline; two or more (never fewer) on the heap.
+#[derive(Clone)]
+enum DiscountList<'a> {
+    Inline(Option<Discount<'a>>),
+    Heap(Vec<Discount<'a>>),
+}
+
+impl Default for DiscountList<'_> {
+    fn default() -> Self {
+        DiscountList::Inline(None)
+    }
+}
+
+impl<'a> Discounts<'a> {
+    /// A list of one discount.
+    pub fn one(discount: Discount<'a>) -> Self {
+        Discounts(DiscountList::Inline(Some(discount)))
+    }
+
+    /// The entries.
+    pub fn as_slice(&self) -> &[Discount<'a>] {
+        match &self.0 {
+            DiscountList::Inline(one) => one.as_slice(),
+            DiscountList::Heap(many) => many,
+        }
+    }
+
+    /// The entries, to change in place.
+    pub fn as_mut_slice(&mut self) -> &mut [Discount<'a>] {
+        match &mut self.0 {
+            DiscountList::Inline(one) => one.as_mut_slice(),
+            DiscountList::Heap(many) => many,
+        }
+    }
+
+    /// The same list with owned strings.
+    pub fn into_owned(self) -> Discounts<'static> {
+        Discounts(match self.0 {
+            DiscountList::Inline(one) => DiscountList::Inline(one.map(Discount::into_owned)),
+            DiscountList::Heap(many) => {
+                DiscountList::Heap(many.into_iter().map(Discount::into_owned).collect())
+            }
+        })
+    }
+}
+
+impl<'a> std::ops::Deref for Discounts<'a> {
+    type Target = [Discount<'a>];
+
+    fn deref(&self) -> &Self::Target {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for Discounts<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.as_mut_slice()
+    }
+}
+
+impl<'a> From<Vec<Discount<'a>>> for Discounts<'a> {
+    fn from(mut list: Vec<Discount<'a>>) -> Self {
+        Discounts(if list.len() > 1 {
+            DiscountList::Heap(list)
+        } else {
+            DiscountList::Inline(list.pop())
+        })
+    }
+}
+
+impl<'a> FromIterator<Discount<'a>> for Discounts<'a> {
+    fn from_iter<I: IntoIterator<Item = Discount<'a>>>(iter: I) -> Self {
+        let mut iter = iter.into_iter();
+        let Some(first) = iter.next() else {
+            return Discounts::default();
+        };
+        match iter.next() {
+            None => Discounts::one(first),
+            Some(second) => {
+                let mut many = vec![first, second];
+                many.extend(iter);
+                Discounts(DiscountList::Heap(many))
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for Discounts<'a> {
+    type Item = Discount<'a>;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<Discount<'a>>, std::vec::IntoIter<Discount<'a>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self.0 {
+            DiscountList::Inline(one) => one.into_iter().chain(Vec::new()),
+            DiscountList::Heap(many) => None.into_iter().chain(many),
+        }
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Discounts<'a> {
+    type Item = &'s Discount<'a>;
+    type IntoIter = std::slice::Iter<'s, Discount<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl std::fmt::Debug for Discounts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for Discounts<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Discounts<'_> {}
+
+impl<'a> PartialEq<[Discount<'a>]> for Discounts<'a> {
+    fn eq(&self, other: &[Discount<'a>]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<'a, const N: usize> PartialEq<[Discount<'a>; N]> for Discounts<'a> {
+    fn eq(&self, other: &[Discount<'a>; N]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<'a> PartialEq<Vec<Discount<'a>>> for Discounts<'a> {
+    fn eq(&self, other: &Vec<Discount<'a>>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
 }
 
 /// A discount the request redeems: exactly one of a coupon id or a
@@ -217,11 +377,7 @@ impl<'a> SessionRequest<'a> {
             buyer_country: owned(self.buyer_country),
             buyer_region: owned(self.buyer_region),
             client_reference_id: owned(self.client_reference_id),
-            discounts: self
-                .discounts
-                .into_iter()
-                .map(Discount::into_owned)
-                .collect(),
+            discounts: self.discounts.into_owned(),
         }
     }
 }

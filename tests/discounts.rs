@@ -194,7 +194,7 @@ fn a_value_that_is_not_a_string_is_invalid_request_at_its_path() {
 fn requests_built_in_code_get_the_same_shape_rules() {
     let e = engine(MerchantType::Direct);
     let mut request = SessionRequest::new(Mode::Payment, vec![LineItem::price("price_a", 1)]);
-    request.discounts = vec![Discount::coupon("co_25"), Discount::coupon("co_25")];
+    request.discounts = vec![Discount::coupon("co_25"), Discount::coupon("co_25")].into();
     let err = e.quote(&request, date()).unwrap_err();
     assert_eq!(
         (err.code().as_str(), err.param()),
@@ -203,13 +203,14 @@ fn requests_built_in_code_get_the_same_shape_rules() {
     request.discounts = vec![Discount {
         coupon: Some("co_25".into()),
         promotion_code: Some("SPRING".into()),
-    }];
+    }]
+    .into();
     let err = e.quote(&request, date()).unwrap_err();
     assert_eq!(
         (err.code().as_str(), err.param()),
         ("invalid_discount", Some("discounts[0]"))
     );
-    request.discounts = vec![Discount::promotion_code("spring")];
+    request.discounts = vec![Discount::promotion_code("spring")].into();
     assert_eq!(e.quote(&request, date()).unwrap().amount_discount, 250);
 }
 
@@ -544,7 +545,7 @@ fn percent_off_is_exact_decimal_text() {
         .build()
         .unwrap();
     let request = SessionRequest {
-        discounts: vec![Discount::coupon("d")],
+        discounts: vec![Discount::coupon("d")].into(),
         ..SessionRequest::new(
             Mode::Payment,
             vec![LineItem::ad_hoc(1_000_000_000_000_000_000, "usd", 1)],
@@ -552,7 +553,7 @@ fn percent_off_is_exact_decimal_text() {
     };
     assert_eq!(engine.quote(&request, date()).unwrap().amount_discount, 0);
     let request = SessionRequest {
-        discounts: vec![Discount::coupon("c")],
+        discounts: vec![Discount::coupon("c")].into(),
         ..SessionRequest::new(Mode::Payment, vec![LineItem::ad_hoc(i64::MAX, "usd", 1)])
     };
     let q = engine.quote(&request, date()).unwrap();
@@ -749,7 +750,7 @@ impl Session {
         SessionRequest {
             buyer_country: Some(country.to_owned().into()),
             buyer_region: region.map(|r| r.to_owned().into()),
-            discounts,
+            discounts: discounts.into(),
             ..SessionRequest::new(Mode::Payment, lines)
         }
     }

@@ -5,7 +5,7 @@
 //! the one reported. Strings are borrowed from the input when they have no
 //! escapes, and field names are matched without allocating.
 
-use super::{Discount, LineItem, Mode, Presentation, SessionRequest, limits};
+use super::{Discount, Discounts, LineItem, Mode, Presentation, SessionRequest, limits};
 use crate::error::{Error, ErrorCode};
 use crate::names::named_enum;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -367,10 +367,10 @@ impl<'de> RawDiscounts<'de> {
     /// The discounts, after the spec's shape rules in its order: the count
     /// (and setup), an entry that is not an object, neither or both of
     /// `coupon` / `promotion_code`, another key, a value that is not a string.
-    fn check(self, mode: Mode) -> Result<Vec<Discount<'de>>, Error> {
+    fn check(self, mode: Mode) -> Result<Discounts<'de>, Error> {
         crate::discount::check_count(mode, self.count)?;
         let Some(first) = self.first else {
-            return Ok(Vec::new());
+            return Ok(Discounts::default());
         };
         if let Some(what) = first.not_object {
             return Err(Error::new(
@@ -395,7 +395,7 @@ impl<'de> RawDiscounts<'de> {
             };
             return Err(Error::new(ErrorCode::InvalidRequest, param, message));
         }
-        Ok(vec![first.discount])
+        Ok(Discounts::one(first.discount))
     }
 }
 

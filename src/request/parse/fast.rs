@@ -9,8 +9,8 @@
 //! typed error. So it only has to be right on what it accepts, and a
 //! property test and a fuzz check hold it equal to the full parser there.
 
-use super::super::{Discount, LineItem, Mode, Presentation, SessionRequest, limits};
-use super::RawDiscounts;
+use super::super::{Discount, Discounts, LineItem, Mode, Presentation, SessionRequest, limits};
+use crate::discount::{check_count, check_entry};
 use std::borrow::Cow;
 
 /// The request, if `text` is a request this form handles.
@@ -259,15 +259,14 @@ impl<'de> Scanner<'de> {
             Some(())
         })?;
         request.mode = mode?;
-        // The same shape rules as the full parser, on the same facts.
-        let raw = RawDiscounts {
-            count: usize::from(discounts.is_some()),
-            first: discounts.map(|discount| super::RawDiscount {
-                discount,
-                ..super::RawDiscount::default()
-            }),
-        };
-        request.discounts = raw.check(request.mode).ok()?;
+        // The same shape rules as the full parser's (`RawDiscounts::check`):
+        // an entry this form takes is an object of strings and nulls under
+        // the two keys, so the count and "exactly one of" are what is left.
+        if let Some(discount) = discounts {
+            check_count(request.mode, 1).ok()?;
+            check_entry(&discount).ok()?;
+            request.discounts = Discounts::one(discount);
+        }
         Some(request)
     }
 
@@ -317,6 +316,9 @@ impl<'de> Scanner<'de> {
     /// The `discounts` array if it holds at most one entry of string or
     /// null fields: `Some(None)` for none.
     fn discount(&mut self) -> Option<Option<Discount<'de>>> {
+        if let Some(compact) = self.compact_discount() {
+            return Some(Some(compact));
+        }
         let mut found: Option<Discount<'de>> = None;
         self.array(|p| {
             if found.is_some() {
@@ -345,6 +347,39 @@ impl<'de> Scanner<'de> {
             Some(())
         })?;
         Some(found)
+    }
+}
+
+impl<'de> Scanner<'de> {
+    /// The common `discounts` value as clients send it, compact:
+    /// `[{"promotion_code":"CODE"}]` or `[{"coupon":"ID"}]` with a plain
+    /// string, matched as bytes; `None` (the cursor unmoved) for anything
+    /// else, which [`Scanner::discount`] reads member by member.
+    fn compact_discount(&mut self) -> Option<Discount<'de>> {
+        const CODE: &[u8] = br#"[{"promotion_code":""#;
+        const COUPON: &[u8] = br#"[{"coupon":""#;
+        let bytes = self.text.as_bytes();
+        let rest = bytes.get(self.at..)?;
+        let (promotion_code, key) = if rest.starts_with(CODE) {
+            (true, CODE)
+        } else if rest.starts_with(COUPON) {
+            (false, COUPON)
+        } else {
+            return None;
+        };
+        let start = self.at.checked_add(key.len())?;
+        let end = start.checked_add(plain_string_len(bytes.get(start..)?)?)?;
+        let after = end.checked_add(1)?;
+        if bytes.get(after..after.checked_add(2)?)? != b"}]" {
+            return None;
+        }
+        let text = Cow::Borrowed(self.text.get(start..end)?);
+        self.at = after.checked_add(2)?;
+        Some(if promotion_code {
+            Discount::promotion_code(text)
+        } else {
+            Discount::coupon(text)
+        })
     }
 }
 
@@ -478,6 +513,44 @@ mod tests {
                 None => rest,
             })
             .boxed()
+    }
+
+    /// The compact `discounts` forms, taken as bytes, and the near misses
+    /// that must go member by member (or to the full parser).
+    #[test]
+    fn compact_discounts_agree_with_the_full_parser() {
+        let accepted = [
+            r#"[{"promotion_code":"SAVE10"}]"#,
+            r#"[{"coupon":"co_10"}]"#,
+            r#"[{"coupon":""}]"#,
+            r#"[{"coupon":"é"}]"#,
+            r#"[ {"coupon":"co_10"}]"#,
+            r#"[{"coupon":"co_10"} ]"#,
+            r#"[{"coupon":"co_10","promotion_code":null}]"#,
+        ];
+        let declined = [
+            r#"[{"coupon":"co_10"},{"coupon":"co_10"}]"#,
+            r#"[{"coupon":"co_10","promotion_code":"X"}]"#,
+            r#"[{"coupon":"co_10","coupon":"co_10"}]"#,
+            r#"[{"coupon":"a"b"}]"#,
+            r#"[{"coupon":"co_10"}"#,
+            r#"[{"coupon":"co_10"]"#,
+            r#"[{"coupon":5}]"#,
+        ];
+        for (discounts, fast_takes_it) in accepted
+            .iter()
+            .map(|d| (d, true))
+            .chain(declined.iter().map(|d| (d, false)))
+        {
+            for mode in ["payment", "setup"] {
+                let text = format!(r#"{{"mode":"{mode}","discounts":{discounts}}}"#);
+                let fast = super::request(&text);
+                assert_eq!(fast.is_some(), fast_takes_it && mode == "payment", "{text}");
+                if let Some(fast) = fast {
+                    assert_eq!(full_request(&text).ok(), Some(fast), "{text}");
+                }
+            }
+        }
     }
 
     proptest! {
