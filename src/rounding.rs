@@ -121,23 +121,8 @@ pub(crate) fn allocate(total: u128, weights: &[u128], out: &mut [u128]) -> Optio
             remainders.push(exact.checked_rem(sum)?);
         }
     }
-    let mut left = total.checked_sub(given)?;
-    // `left` is below the number of parts; each pass hands one unit to the
-    // largest remainder not yet served (the first one on ties).
-    while left > 0 {
-        let mut best: Option<(usize, u128)> = None;
-        for (i, r) in remainders.iter().enumerate() {
-            if *r > 0 && best.is_none_or(|(_, b)| *r > b) {
-                best = Some((i, *r));
-            }
-        }
-        let (i, _) = best?;
-        let part = out.get_mut(i)?;
-        *part = part.checked_add(1)?;
-        *remainders.get_mut(i)? = 0;
-        left = left.checked_sub(1)?;
-    }
-    Some(())
+    let left = usize::try_from(total.checked_sub(given)?).ok()?;
+    hand_out(left, &mut remainders, out, |p| p.checked_add(1))
 }
 
 /// Most parts [`allocate_narrow`] splits into: a session's lines, mostly.
@@ -171,21 +156,31 @@ pub(crate) fn allocate_narrow(total: u64, weights: &[u64], out: &mut [u64]) -> O
         *rest = exact.checked_rem(sum)?;
         given = given.checked_add(*part)?;
     }
-    let mut left = total.checked_sub(given)?;
-    // As in `allocate`: one unit each to the largest remainders not yet
-    // served, the first one on ties.
-    while left > 0 {
-        let mut best: Option<(usize, u64)> = None;
+    let left = usize::try_from(total.checked_sub(given)?).ok()?;
+    hand_out(left, remainders, out, |p| p.checked_add(1))
+}
+
+/// The largest-remainder step of both allocations: `left` (below the
+/// number of parts) units, one each to the largest remainder not yet
+/// served, the first one on ties.
+fn hand_out<T: Copy + Ord + Default>(
+    left: usize,
+    remainders: &mut [T],
+    out: &mut [T],
+    bump: impl Fn(T) -> Option<T>,
+) -> Option<()> {
+    let zero = T::default();
+    for _ in 0..left {
+        let mut best: Option<(usize, T)> = None;
         for (i, r) in remainders.iter().enumerate() {
-            if *r > 0 && best.is_none_or(|(_, b)| *r > b) {
+            if *r > zero && best.is_none_or(|(_, b)| *r > b) {
                 best = Some((i, *r));
             }
         }
         let (i, _) = best?;
         let part = out.get_mut(i)?;
-        *part = part.checked_add(1)?;
-        *remainders.get_mut(i)? = 0;
-        left = left.checked_sub(1)?;
+        *part = bump(*part)?;
+        *remainders.get_mut(i)? = zero;
     }
     Some(())
 }
