@@ -148,19 +148,19 @@ fn js_text(env: &Env, mut text: Vec<u8>) -> Result<JsString<'_>> {
     }
 }
 
+/// True when `text` has a run of 16 or more digits. Such a run covers a
+/// whole aligned block of 8 bytes, so only blocks made of digits are looked
+/// at closely: a test a block instead of a branch a byte (the answer is
+/// about 1,300 bytes).
 fn has_long_digit_run(text: &[u8]) -> bool {
-    let mut run = 0u8;
-    for b in text {
-        if b.is_ascii_digit() {
-            run = run.saturating_add(1);
-            if run >= 16 {
-                return true;
-            }
-        } else {
-            run = 0;
+    let is_digit = |b: &&u8| b.is_ascii_digit();
+    text.chunks_exact(8).enumerate().any(|(k, block)| {
+        block.iter().all(u8::is_ascii_digit) && {
+            let (head, tail) = text.split_at_checked(k * 8).unwrap_or_default();
+            let before = head.iter().rev().take_while(is_digit).count();
+            before + tail.iter().take_while(is_digit).count() >= 16
         }
-    }
-    false
+    })
 }
 
 /// An engine built once from a catalog, a merchant and a tax table.
