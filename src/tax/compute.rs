@@ -9,7 +9,9 @@ use super::timeline::Component;
 use super::{Rate, Regime};
 use crate::error::{Error, ErrorCode};
 use crate::pricing::PricedLine;
-use crate::rounding::{RoundingLevel, RoundingMode, allocate, round_ratio};
+use crate::rounding::{
+    NARROW_PARTS, RoundingLevel, RoundingMode, allocate, allocate_narrow, round_ratio,
+};
 use jiff::civil::Date;
 use smallvec::SmallVec;
 
@@ -71,11 +73,14 @@ pub(crate) fn tax_lines<'t>(
                 let components = lookup.get(line.tax_category);
                 let line = match regime {
                     Regime::Exclusive => exclusive_line(i, net, components, mode)?,
-                    Regime::Inclusive => {
-                        fill_line_amounts(&mut exact, base_of(net), components, regime, mode)
-                            .ok_or_else(overflow)?;
-                        checked_line(i, net, components, &exact, regime)?
-                    }
+                    Regime::Inclusive => match inclusive_line(net, components, mode) {
+                        Some(line) => line,
+                        None => {
+                            fill_line_amounts(&mut exact, base_of(net), components, regime, mode)
+                                .ok_or_else(overflow)?;
+                            checked_line(i, net, components, &exact, regime)?
+                        }
+                    },
                 };
                 taxed.push(line);
             }
@@ -214,6 +219,48 @@ fn exclusive_line<'t>(
         tax,
         taxable: base,
         total: base.checked_add(tax).ok_or_else(|| line_too_large(i))?,
+    })
+}
+
+/// The fast form of [`fill_line_amounts`] then [`checked_line`] for an
+/// inclusive line under line rounding: the tax inside the price rounded
+/// once and split by rate in 64-bit arithmetic on the stack. `None` when it
+/// does not apply (more components than it holds, rates that sum to zero, a
+/// product past 64 bits); the caller then runs the definition, which
+/// decides. The test `inclusive_line_is_the_plain_definition` holds the two
+/// equal.
+fn inclusive_line(
+    base: i64,
+    components: &[Component],
+    mode: RoundingMode,
+) -> Option<TaxedLine<'_>> {
+    let mut weights = [0u64; NARROW_PARTS];
+    let weights = weights.get_mut(..components.len())?;
+    for (weight, c) in weights.iter_mut().zip(components) {
+        *weight = c.rate.micros();
+    }
+    let combined = weights.iter().try_fold(0u64, |a, w| a.checked_add(*w))?;
+    let exact = u64::try_from(base).ok()?.checked_mul(combined)?;
+    let included = round_ratio(
+        u128::from(exact),
+        Rate::ONE.checked_add(u128::from(combined))?,
+        mode,
+    )?;
+    let mut parts = [0u64; NARROW_PARTS];
+    let parts = parts.get_mut(..components.len())?;
+    allocate_narrow(u64::try_from(included).ok()?, weights, parts)?;
+    // The parts add up to the included tax, which is at most the base.
+    let tax = i64::try_from(included).ok()?;
+    let amounts = parts
+        .iter()
+        .map(|p| i64::try_from(*p).ok())
+        .collect::<Option<SmallVec<[i64; 2]>>>()?;
+    Some(TaxedLine {
+        components,
+        amounts,
+        tax,
+        taxable: base.checked_sub(tax)?,
+        total: base,
     })
 }
 
@@ -383,6 +430,45 @@ mod tests {
             let fast = exclusive_line(3, base, &comps, mode).map_err(|_| ());
             proptest::prop_assert_eq!(fast, plain);
         }
+    }
+
+    proptest::proptest! {
+        /// The stack-only inclusive line, wherever it applies, gives what
+        /// the plain definition gives.
+        #[test]
+        fn inclusive_line_is_the_plain_definition(
+            base in proptest::prop_oneof![0i64..100_000_000, 0i64..=i64::MAX],
+            micros in proptest::collection::vec(
+                proptest::prop_oneof![0u64..=100_000_000, proptest::sample::select(vec![0u64, 5_000_000, 9_975_000, 9_000_000])],
+                0..10,
+            ),
+            half_even: bool,
+        ) {
+            let comps: Vec<Component> = micros
+                .iter()
+                .enumerate()
+                .map(|(k, m)| comp("T", Decimal::new(i64::try_from(*m).unwrap(), 6), u32::try_from(k).unwrap()))
+                .collect();
+            let mode = if half_even { RoundingMode::HalfEven } else { RoundingMode::HalfUp };
+            if let Some(fast) = inclusive_line(base, &comps, mode) {
+                let exact = line_amounts(base_of(base), &comps, Regime::Inclusive, mode).unwrap();
+                let plain = checked_line(3, base, &comps, &exact, Regime::Inclusive).unwrap();
+                proptest::prop_assert_eq!(fast, plain);
+            }
+        }
+    }
+
+    #[test]
+    fn inclusive_line_applies_to_everyday_lines() {
+        let comps = [
+            comp("A", Decimal::new(5, 0), 2),
+            comp("B", Decimal::new(9975, 3), 3),
+        ];
+        let line = inclusive_line(1000, &comps, RoundingMode::HalfUp).unwrap();
+        assert_eq!(
+            (line.amounts.as_slice(), line.tax, line.taxable, line.total),
+            (&[43, 87][..], 130, 870, 1000)
+        );
     }
 
     #[test]
