@@ -409,6 +409,23 @@ mod tests {
         }
     }
 
+    /// Components of the given rates (millionths of a percent), in order.
+    fn comps_of(micros: &[u64]) -> Vec<Component> {
+        micros
+            .iter()
+            .zip(0u32..)
+            .map(|(m, k)| comp("T", Decimal::new(i64::try_from(*m).unwrap(), 6), k))
+            .collect()
+    }
+
+    fn mode_of(half_even: bool) -> RoundingMode {
+        if half_even {
+            RoundingMode::HalfEven
+        } else {
+            RoundingMode::HalfUp
+        }
+    }
+
     proptest::proptest! {
         /// The one-pass exclusive line gives what the plain definition
         /// (exact amounts, then checked into int64) gives, errors included.
@@ -418,21 +435,14 @@ mod tests {
             micros in proptest::collection::vec(0u64..=100_000_000, 0..4),
             half_even: bool,
         ) {
-            let comps: Vec<Component> = micros
-                .iter()
-                .enumerate()
-                .map(|(k, m)| comp("T", Decimal::new(i64::try_from(*m).unwrap(), 6), u32::try_from(k).unwrap()))
-                .collect();
-            let mode = if half_even { RoundingMode::HalfEven } else { RoundingMode::HalfUp };
+            let (comps, mode) = (comps_of(&micros), mode_of(half_even));
             let plain = line_amounts(base_of(base), &comps, Regime::Exclusive, mode)
                 .ok_or(())
                 .and_then(|exact| checked_line(3, base, &comps, &exact, Regime::Exclusive).map_err(|_| ()));
             let fast = exclusive_line(3, base, &comps, mode).map_err(|_| ());
             proptest::prop_assert_eq!(fast, plain);
         }
-    }
 
-    proptest::proptest! {
         /// The stack-only inclusive line, wherever it applies, gives what
         /// the plain definition gives.
         #[test]
@@ -444,12 +454,7 @@ mod tests {
             ),
             half_even: bool,
         ) {
-            let comps: Vec<Component> = micros
-                .iter()
-                .enumerate()
-                .map(|(k, m)| comp("T", Decimal::new(i64::try_from(*m).unwrap(), 6), u32::try_from(k).unwrap()))
-                .collect();
-            let mode = if half_even { RoundingMode::HalfEven } else { RoundingMode::HalfUp };
+            let (comps, mode) = (comps_of(&micros), mode_of(half_even));
             if let Some(fast) = inclusive_line(base, &comps, mode) {
                 let exact = line_amounts(base_of(base), &comps, Regime::Inclusive, mode).unwrap();
                 let plain = checked_line(3, base, &comps, &exact, Regime::Inclusive).unwrap();
