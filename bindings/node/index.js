@@ -14,12 +14,18 @@
 const native = require('./checkout-tax.node');
 
 /**
- * The generated quote builder (quote-builder.js, from the core's output
- * shapes), or null when it was generated for other shapes than this
- * addon's: `quote` then parses the JSON answer, slower but the same.
+ * The generated quote builder (quote-builder.js, which `npm install` and
+ * `npm run build` write from the addon's output shapes), or null when it
+ * is missing or was generated for other shapes than this addon's: `quote`
+ * then parses the JSON answer, slower but the same.
  */
 const builder = (() => {
-  const b = require('./quote-builder.js');
+  let b;
+  try {
+    b = require('./quote-builder.js');
+  } catch {
+    return null;
+  }
   return b.SHAPES === native.outputShapes() ? b : null;
 })();
 

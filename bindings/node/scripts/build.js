@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the addon with plain cargo (no @napi-rs/cli: nothing to download
-// beyond crates.io) and copies the cdylib to `checkout-tax.node`.
+// beyond crates.io), copies the cdylib to `checkout-tax.node`, and writes
+// `quote-builder.js` from the built addon's output shapes
+// (scripts/gen-builder.js), so that the two always match.
 //
 // `cargo build --release -p checkout-tax-node` shares the workspace's
 // `target/release` with the CLI's release build, so the core and its
@@ -43,3 +45,7 @@ const dest = path.join(here, 'checkout-tax.node');
 fs.copyFileSync(built, `${dest}.tmp`);
 fs.renameSync(`${dest}.tmp`, dest);
 console.error(`checkout-tax: built ${path.relative(here, dest)} (${profile}) from ${built}`);
+
+const { generate, OUT } = require('./gen-builder.js');
+fs.writeFileSync(OUT, generate(require(dest).outputShapes()));
+console.error(`checkout-tax: wrote ${path.relative(here, OUT)} for its output shapes`);

@@ -8,9 +8,11 @@
 //   node scripts/gen-builder.js          rewrite quote-builder.js
 //   node scripts/gen-builder.js --check  exit 1 if it is stale
 //
-// test/builder.test.js fails when the committed file is not what this
-// generator writes for the built addon; index.js falls back to JSON.parse
-// when its shapes are not the addon's, so a stale file is slow, not wrong.
+// scripts/build.js (`npm install`, `npm run build`) runs it after every
+// build; the file is not committed. test/builder.test.js fails when the
+// file is not what this generator writes for the built addon; index.js
+// falls back to JSON.parse when it is missing or its shapes are not the
+// addon's, so a stale file is slow, not wrong.
 'use strict';
 
 const fs = require('node:fs');
