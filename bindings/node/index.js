@@ -29,6 +29,9 @@ const builder = (() => {
   return b.SHAPES === native.outputShapes() ? b : null;
 })();
 
+/** The native engine's methods, for `Engine`'s one-request calls. */
+const NATIVE = native.NativeEngine.prototype;
+
 /** Every error code the engine can give, in the spec's order. */
 const ERROR_CODES = Object.freeze(native.errorCodes());
 
@@ -310,15 +313,7 @@ class Engine {
     }
     // The compact answer (src/compact.rs) into object literals: several
     // times cheaper than JSON.parse of the same quote.
-    const at = dateOf(options);
-    let out;
-    try {
-      out = isBytes(request)
-        ? this.#native.quoteCompactBytes(asBuffer(request), at)
-        : this.#native.quoteCompact(requestText(request, 'request'), at);
-    } catch (e) {
-      throw e instanceof RequestError ? e : fromNative(e);
-    }
+    const out = this.#ask(request, options, NATIVE.quoteCompact, NATIVE.quoteCompactBytes);
     if (out.charCodeAt(0) === 35 /* # */) return builder.build(out);
     throw refusal(out);
   }
@@ -335,17 +330,25 @@ class Engine {
 
   /** The addon's answer, `!`-marked when it may hold big integers; throws refusals. */
   #quoteText(request, options) {
+    const out = this.#ask(request, options, NATIVE.quoteText, NATIVE.quoteBytes);
+    if (isRefusal(out)) throw refusal(out);
+    return out;
+  }
+
+  /**
+   * The addon's answer to one request: `ofText` given its JSON text,
+   * `ofBytes` given bytes (both methods of the native engine), with the
+   * `at` option; errors thrown as the package's classes.
+   */
+  #ask(request, options, ofText, ofBytes) {
     const at = dateOf(options);
-    let out;
     try {
-      out = isBytes(request)
-        ? this.#native.quoteBytes(asBuffer(request), at)
-        : this.#native.quoteText(requestText(request, 'request'), at);
+      return isBytes(request)
+        ? ofBytes.call(this.#native, asBuffer(request), at)
+        : ofText.call(this.#native, requestText(request, 'request'), at);
     } catch (e) {
       throw e instanceof RequestError ? e : fromNative(e);
     }
-    if (isRefusal(out)) throw refusal(out);
-    return out;
   }
 
   /**
