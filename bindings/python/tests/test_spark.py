@@ -11,12 +11,11 @@ import os
 import random
 import shutil
 import sys
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from conftest import REPO, Cli
+from conftest import FI_REQUEST, FI_ROWS, REPO, Cli
 
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("Java is not installed: the Spark tests need a JRE "
@@ -56,22 +55,12 @@ class Case:
         self.catalog = sessions.catalog()
         rng = random.Random(SEED)
         pairs = list(sessions.sessions(N, seed=SEED, refused_every=40))
-        # Explicit rows on both sides of FI 24 -> 25.5 on 2024-09-01:
-        # 570 EUR incl. 24 % = 110.32 -> 110; incl. 25.5 % = 115.82 -> 116.
-        fi = {"mode": "payment", "buyer_country": "FI",
-              "line_items": [{"price_id": "price_general_1_eur", "quantity": 1}]}
-        self.fi_rows = {len(pairs): ("2024-08-31", 110), len(pairs) + 1: ("2024-09-01", 116)}
-        pairs += [(fi, "2024-08-31"), (fi, "2024-09-01")]
+        # Explicit rows on both sides of Finland's rate change (conftest).
+        self.fi_rows = {len(pairs) + k: row for k, row in enumerate(FI_ROWS)}
+        pairs += [(FI_REQUEST, at) for at, _ in FI_ROWS]
         self.requests = [json.dumps(r) for r, _ in pairs]
         self.ats = [at for _, at in pairs]
-        # The CLI's answers, one batch run per date.
-        self.cli: List[Dict[str, Any]] = [{} for _ in pairs]
-        cat_file = Path(cli.file(self.catalog))
-        for at in sorted(set(self.ats)):
-            idx = [i for i, a in enumerate(self.ats) if a == at]
-            out = cli.batch([self.requests[i].encode() for i in idx], catalog=cat_file, at=at)
-            for i, answer in zip(idx, out):
-                self.cli[i] = answer
+        self.cli = cli.batch_at_each_date(self.requests, self.ats, self.catalog)
         self.responses: List[str] = []
         self.expect_match: List[bool] = []
         self.expect_mismatches: List[List[str]] = []

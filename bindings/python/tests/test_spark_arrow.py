@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime
 import json
 import random
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 
-from conftest import Cli
+from conftest import FI_REQUEST, FI_ROWS, Cli
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed: pip install 'checkout-tax[spark]'")
 pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'checkout-tax[spark]'")
@@ -27,8 +26,6 @@ from checkout_tax import Engine  # noqa: E402
 from checkout_tax.spark import OUTPUT_COLUMNS, _arrow_schema, output_schema, reconcile_batch  # noqa: E402
 
 N = 1500
-FI = {"mode": "payment", "buyer_country": "FI",
-      "line_items": [{"price_id": "price_general_1_eur", "quantity": 1}]}
 
 
 class Rows:
@@ -39,17 +36,10 @@ class Rows:
         self.catalog = sessions.catalog()
         rng = random.Random(5)
         pairs = list(sessions.sessions(N, seed=5, refused_every=30))
-        # 570 EUR incl. 24 % -> tax 110 on 2024-08-31; incl. 25.5 % -> 116 on 2024-09-01.
-        pairs += [(FI, "2024-08-31"), (FI, "2024-09-01")]
+        pairs += [(FI_REQUEST, at) for at, _ in FI_ROWS]
         self.requests = [json.dumps(r) for r, _ in pairs]
         self.ats = [at for _, at in pairs]
-        self.cli: List[Dict[str, Any]] = [{} for _ in pairs]
-        catalog_file = Path(cli.file(self.catalog))
-        for at in sorted(set(self.ats)):
-            idx = [i for i, a in enumerate(self.ats) if a == at]
-            for i, answer in zip(idx, cli.batch([self.requests[i].encode() for i in idx],
-                                                catalog=catalog_file, at=at)):
-                self.cli[i] = answer
+        self.cli = cli.batch_at_each_date(self.requests, self.ats, self.catalog)
         self.responses: List[str] = []
         for answer in self.cli:
             response = sessions.respond(answer, rng)
