@@ -197,30 +197,50 @@ static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 /// Python's cycle collector, paused while a batch's answers are made: they
 /// are thousands of fresh dicts and lists that hold no cycles, and every
 /// collection the allocations would trigger scans them all for nothing (a
-/// tenth of `quote_many`'s time). Resumed on drop, also on error.
+/// tenth of `quote_many`'s time). Calls running at once in several threads
+/// share one pause: the first to start pauses the collector (if it was
+/// running) and the last to end resumes it, also on error.
 struct GcPause<'py> {
-    gc: Option<Bound<'py, PyModule>>,
+    py: Python<'py>,
+}
+
+/// How many batch calls are inside a pause, and whether the first of them
+/// paused the collector. Changed only with the GIL held.
+static PAUSES: std::sync::Mutex<(usize, bool)> = std::sync::Mutex::new((0, false));
+
+fn gc_module(py: Python<'_>) -> Option<Bound<'_, PyModule>> {
+    GC.get_or_try_init(py, || py.import("gc").map(Bound::unbind))
+        .ok()
+        .map(|m| m.bind(py).clone())
 }
 
 impl<'py> GcPause<'py> {
     fn new(py: Python<'py>) -> Self {
-        let gc = GC
-            .get_or_try_init(py, || py.import("gc").map(Bound::unbind))
-            .ok()
-            .map(|m| m.bind(py).clone());
-        let paused = gc.filter(|gc| {
-            gc.call_method0("isenabled")
-                .and_then(|e| e.is_truthy())
-                .unwrap_or(false)
-                && gc.call_method0("disable").is_ok()
-        });
-        GcPause { gc: paused }
+        if let Ok(mut pauses) = PAUSES.lock() {
+            if pauses.0 == 0 {
+                pauses.1 = gc_module(py).is_some_and(|gc| {
+                    gc.call_method0("isenabled")
+                        .and_then(|e| e.is_truthy())
+                        .unwrap_or(false)
+                        && gc.call_method0("disable").is_ok()
+                });
+            }
+            pauses.0 = pauses.0.saturating_add(1);
+        }
+        GcPause { py }
     }
 }
 
 impl Drop for GcPause<'_> {
     fn drop(&mut self) {
-        if let Some(gc) = &self.gc {
+        let Ok(mut pauses) = PAUSES.lock() else {
+            return;
+        };
+        pauses.0 = pauses.0.saturating_sub(1);
+        if pauses.0 == 0
+            && std::mem::take(&mut pauses.1)
+            && let Some(gc) = gc_module(self.py)
+        {
             let _ = gc.call_method0("enable");
         }
     }

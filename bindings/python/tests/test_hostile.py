@@ -121,6 +121,46 @@ def test_threads_share_one_engine(engine_and_workload: Any) -> None:
     assert results[0] == expected[0::2] and results[1] == expected[1::2]
 
 
+def test_quote_many_leaves_the_cycle_collector_as_it_found_it(engine_and_workload: Any) -> None:
+    """The collector is paused during a batch and resumed after it, also
+    when two threads' batches overlap; a caller's own gc.disable() stays."""
+    import gc
+
+    engine, lines, _ = engine_and_workload
+    assert gc.isenabled()
+    # No collection runs while either thread's batch makes its answers (a
+    # thread that ended first used to resume it under the other's feet).
+    collections: List[str] = []
+
+    def seen(phase: str, info: Dict[str, Any]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    requests = lines * 3
+    threads = [threading.Thread(target=engine.quote_many, args=(requests,), kwargs={"at": AT})
+               for _ in range(2)]
+    gc.collect()  # no allocations counted towards the next collection yet
+    gc.callbacks.append(seen)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        gc.callbacks.remove(seen)
+    assert collections == []
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        engine.quote_many(lines[:50], at=AT)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RequestError):
+        engine.quote_many(lines[:5], at="not a date")
+    assert gc.isenabled()
+
+
 def test_quote_many_json_writes_the_clis_batch_lines(engine_and_workload: Any, cli: Cli) -> None:
     import sessions
 
