@@ -65,22 +65,24 @@ pub(crate) fn tax_lines<'t>(
     match level {
         // Each line on its own, allocating nothing per line.
         RoundingLevel::Line => {
-            // One buffer for every line's exact amounts, filled in place.
+            // One buffer for the exact amounts of the lines the fast forms
+            // leave to the definition, filled in place.
             let mut exact = LineAmounts::new();
             let mut lookup = CategoryComponents::new(rates, date);
             for (i, line) in lines.iter().enumerate() {
                 let net = net(i, line)?;
                 let components = lookup.get(line.tax_category);
-                let line = match regime {
-                    Regime::Exclusive => exclusive_line(i, net, components, mode)?,
-                    Regime::Inclusive => match inclusive_line(net, components, mode) {
-                        Some(line) => line,
-                        None => {
-                            fill_line_amounts(&mut exact, base_of(net), components, regime, mode)
-                                .ok_or_else(overflow)?;
-                            checked_line(i, net, components, &exact, regime)?
-                        }
-                    },
+                let fast = match regime {
+                    Regime::Exclusive => Some(exclusive_line(i, net, components, mode)?),
+                    Regime::Inclusive => inclusive_line(net, components, mode),
+                };
+                let line = match fast {
+                    Some(line) => line,
+                    None => {
+                        fill_line_amounts(&mut exact, base_of(net), components, regime, mode)
+                            .ok_or_else(overflow)?;
+                        checked_line(i, net, components, &exact, regime)?
+                    }
                 };
                 taxed.push(line);
             }
