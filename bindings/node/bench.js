@@ -38,7 +38,7 @@ const engine = new Engine({ catalog });
 
 // The serde path is measured on the addon directly.
 const addon = require('./checkout-tax.node');
-const rawEngine = new addon.NativeEngine(JSON.stringify(catalog), undefined, undefined);
+const rawEngine = addon.newEngine(JSON.stringify(catalog), undefined, undefined);
 
 /** A hand-written JS Number implementation of this quote (US-CA 7.25% exclusive, line rounding half up). */
 const prices = new Map(catalog.prices.map((p) => [p.id, p]));
@@ -68,7 +68,7 @@ const check = (q, what) => {
   }
 };
 check(jsQuote(request), 'JS Number');
-check(rawEngine.benchQuoteSerde(request, AT), 'serde');
+check(addon.benchQuoteSerde(rawEngine, request, AT), 'serde');
 check(JSON.parse(engine.quoteJson(text, { at: AT })), 'quoteJson');
 
 function medianNs(fn, per = 2000, rounds = 200) {
@@ -91,7 +91,7 @@ const results = {
   'JSON.parse path (not used)': medianNs(() => { sink += JSON.parse(engine.quoteJson(JSON.stringify(request), opts)).amount_total; }),
   'quoteJson(text)': medianNs(() => { sink += engine.quoteJson(text, opts).length; }),
   'quoteJson(bytes)': medianNs(() => { sink += engine.quoteJson(bytes, opts).length; }),
-  'serde values (not used)': medianNs(() => { sink += rawEngine.benchQuoteSerde(request, AT).amount_total; }, 200),
+  'serde values (not used)': medianNs(() => { sink += addon.benchQuoteSerde(rawEngine, request, AT).amount_total; }, 200),
   'JS Number': medianNs(() => { sink += jsQuote(request).amount_total; }),
 };
 

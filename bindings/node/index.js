@@ -29,8 +29,6 @@ const builder = (() => {
   return b.SHAPES === native.outputShapes() ? b : null;
 })();
 
-/** The native engine's methods, for `Engine`'s one-request calls. */
-const NATIVE = native.NativeEngine.prototype;
 
 /** Every error code the engine can give, in the spec's order. */
 const ERROR_CODES = Object.freeze(native.errorCodes());
@@ -296,7 +294,7 @@ class Engine {
       else throw new TypeError('taxData must be CSV text');
     }
     try {
-      this.#native = new native.NativeEngine(catalogText, merchantText, tableText);
+      this.#native = native.newEngine(catalogText, merchantText, tableText);
     } catch (e) {
       throw fromNative(e);
     }
@@ -313,7 +311,7 @@ class Engine {
     }
     // The compact answer (src/compact.rs) into object literals: several
     // times cheaper than JSON.parse of the same quote.
-    const out = this.#ask(request, options, NATIVE.quoteCompact, NATIVE.quoteCompactBytes);
+    const out = this.#ask(request, options, native.quoteCompact, native.quoteCompactBytes);
     if (out.charCodeAt(0) === 35 /* # */) return builder.build(out);
     throw refusal(out);
   }
@@ -330,22 +328,23 @@ class Engine {
 
   /** The addon's answer, `!`-marked when it may hold big integers; throws refusals. */
   #quoteText(request, options) {
-    const out = this.#ask(request, options, NATIVE.quoteText, NATIVE.quoteBytes);
+    const out = this.#ask(request, options, native.quoteText, native.quoteBytes);
     if (isRefusal(out)) throw refusal(out);
     return out;
   }
 
   /**
    * The addon's answer to one request: `ofText` given its JSON text,
-   * `ofBytes` given bytes (both methods of the native engine), with the
+   * `ofBytes` given bytes (both functions of the addon over the engine's
+   * handle), with the
    * `at` option; errors thrown as the package's classes.
    */
   #ask(request, options, ofText, ofBytes) {
     const at = dateOf(options);
     try {
       return isBytes(request)
-        ? ofBytes.call(this.#native, asBuffer(request), at)
-        : ofText.call(this.#native, requestText(request, 'request'), at);
+        ? ofBytes(this.#native, asBuffer(request), at)
+        : ofText(this.#native, requestText(request, 'request'), at);
     } catch (e) {
       throw e instanceof RequestError ? e : fromNative(e);
     }
@@ -366,7 +365,7 @@ class Engine {
     const responseJson = verifyInput(response, 'response');
     let out;
     try {
-      out = this.#native.verifyText(requestJson, responseJson, at);
+      out = native.verifyText(this.#native, requestJson, responseJson, at);
     } catch (e) {
       throw fromNative(e);
     }
@@ -394,7 +393,7 @@ class Engine {
     });
     let out;
     try {
-      out = this.#native.quoteManyText(texts, at);
+      out = native.quoteManyText(this.#native, texts, at);
     } catch (e) {
       throw fromNative(e);
     }
@@ -425,7 +424,7 @@ class Engine {
     const codes = Array.from(jurisdictions, (j) => String(j));
     let out;
     try {
-      out = this.#native.ratesText(codes, dateOf(options));
+      out = native.ratesText(this.#native, codes, dateOf(options));
     } catch (e) {
       throw fromNative(e);
     }

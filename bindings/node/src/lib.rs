@@ -28,7 +28,7 @@ use checkout_tax::{
     Catalog, Date, Engine, Error, ErrorCode, Jurisdiction, Merchant, RateTable, present,
 };
 use napi::Either;
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, External};
 use napi::{Env, Error as JsError, JsString, Result, Status};
 use napi_derive::napi;
 use serde_json::json;
@@ -163,175 +163,185 @@ fn has_long_digit_run(text: &[u8]) -> bool {
     })
 }
 
-/// An engine built once from a catalog, a merchant and a tax table.
-#[napi]
+/// An engine built once from a catalog, a merchant and a tax table, held
+/// by JavaScript as an `External` handle that every call below takes
+/// first. Plain functions over a handle, rather than methods of a
+/// `#[napi]` class: a method call costs napi-rs an unwrap of `this` and a
+/// registration of the borrow in a global map, about 2,100 instructions of
+/// a 3-line quote's 25,000 (callgrind, `bench.js`'s request).
 pub struct NativeEngine {
     engine: Engine,
 }
 
+/// The handle JavaScript holds.
+type Handle = External<NativeEngine>;
+
+/// Parses the catalog (JSON text), the merchant (JSON text, default
+/// Merchant of Record) and the tax table (CSV text, default the embedded
+/// table) into an engine handle. Throws a `DataError` payload naming the
+/// line or field when one is malformed.
 #[napi]
+pub fn new_engine(
+    catalog: Option<String>,
+    merchant: Option<String>,
+    tax_data: Option<String>,
+) -> Result<Handle> {
+    guarded(|| {
+        let catalog = match catalog {
+            Some(text) => Catalog::from_json(&text).map_err(|e| data_error(&e))?,
+            None => Catalog::default(),
+        };
+        let merchant = match merchant {
+            Some(text) => Merchant::from_json(&text).map_err(|e| data_error(&e))?,
+            None => Merchant::default(),
+        };
+        let mut builder = Engine::builder().catalog(catalog).merchant(merchant);
+        if let Some(csv) = tax_data {
+            builder = builder.tax_table(RateTable::from_csv(&csv).map_err(|e| data_error(&e))?);
+        }
+        let engine = builder.build().map_err(|e| data_error(&e))?;
+        Ok(External::new(NativeEngine { engine }))
+    })
+}
+
+/// The quote of a request given as JSON text, as compact JSON text, or the
+/// refusal's `{"error": ...}` text (a bad `at` included); see [`js_text`]
+/// for the `!` mark of big integers.
+#[napi]
+pub fn quote_text<'e>(
+    env: &'e Env,
+    engine: &Handle,
+    body: String,
+    at: Option<String>,
+) -> Result<JsString<'e>> {
+    guarded(|| js_text(env, engine.answer(body.as_bytes(), at.as_deref())))
+}
+
+/// `quote_text` for a request given as bytes (a `Buffer` or `Uint8Array`),
+/// which need not be UTF-8: such bytes are refused.
+#[napi]
+pub fn quote_bytes<'e>(
+    env: &'e Env,
+    engine: &Handle,
+    body: Buffer,
+    at: Option<String>,
+) -> Result<JsString<'e>> {
+    guarded(|| js_text(env, engine.answer(&body, at.as_deref())))
+}
+
+/// The quote of a request given as JSON text in the compact form that
+/// `quote-builder.js` reads (`compact.rs`: it starts with `#`), or the
+/// refusal's `{"error": ...}` text as `quote_text` gives it.
+#[napi]
+pub fn quote_compact<'e>(
+    env: &'e Env,
+    engine: &Handle,
+    body: String,
+    at: Option<String>,
+) -> Result<JsString<'e>> {
+    guarded(|| engine.compact_answer(env, body.as_bytes(), at.as_deref()))
+}
+
+/// `quote_compact` for a request given as bytes.
+#[napi]
+pub fn quote_compact_bytes<'e>(
+    env: &'e Env,
+    engine: &Handle,
+    body: Buffer,
+    at: Option<String>,
+) -> Result<JsString<'e>> {
+    guarded(|| engine.compact_answer(env, &body, at.as_deref()))
+}
+
+/// Every request quoted with the same date: one JSON array text of quotes
+/// and `{"error": ...}` objects in order, or the `{"error": ...}` text of a
+/// bad `at`.
+#[napi]
+pub fn quote_many_text(engine: &Handle, bodies: Vec<String>, at: Option<String>) -> Result<String> {
+    guarded(|| {
+        let date = date_or_throw(at.as_deref())?;
+        // Answers average about 1.5 KB: room for all without regrowing.
+        let mut out = Vec::with_capacity(bodies.len().saturating_mul(2048).saturating_add(2));
+        out.push(b'[');
+        for (i, body) in bodies.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            engine.engine.quote_json(body.as_bytes(), date, &mut out);
+        }
+        out.push(b']');
+        Ok(text(out))
+    })
+}
+
+/// The report of recomputing `request` and comparing it with a service's
+/// `response` (each JSON text or bytes): `Report::to_json`'s `{match,
+/// kind?, mismatches, error?, quote?}`; a bad `at` throws.
+#[napi]
+pub fn verify_text(
+    engine: &Handle,
+    request: Either<String, Buffer>,
+    response: Either<String, Buffer>,
+    at: Option<String>,
+) -> Result<String> {
+    guarded(|| {
+        let date = date_or_throw(at.as_deref())?;
+        let report = engine
+            .engine
+            .verify_json(bytes_of(&request), bytes_of(&response), date);
+        Ok(report.to_json().to_string())
+    })
+}
+
+/// The rates in force at `at` for the jurisdictions (all when empty), as
+/// `checkout-tax rates --format json` prints them; a bad date or
+/// jurisdiction throws.
+#[napi]
+pub fn rates_text(
+    engine: &Handle,
+    jurisdictions: Vec<String>,
+    at: Option<String>,
+) -> Result<String> {
+    guarded(|| {
+        let date = date_or_throw(at.as_deref())?;
+        let mut wanted = Vec::with_capacity(jurisdictions.len());
+        for (i, j) in jurisdictions.iter().enumerate() {
+            match Jurisdiction::parse(j) {
+                Some(parsed) => wanted.push(parsed),
+                None => {
+                    return Err(refusal_error(&Error::new(
+                        ErrorCode::InvalidRequest,
+                        format!("jurisdictions[{i}]"),
+                        format!("`{j}` is not a jurisdiction such as `DE` or `US-CA`"),
+                    )));
+                }
+            }
+        }
+        let rows = present::rates_at(engine.engine.tax_table(), date, &wanted);
+        Ok(present::rates_json(&rows, date).to_string())
+    })
+}
+
+/// For `bench.js` only: the same quote with the request and the answer
+/// converted field by field between JS values and `serde_json::Value`
+/// (napi's serde support), the path this package measured and did not
+/// take. No BigInt support; `index.js` does not use it.
+#[napi]
+pub fn bench_quote_serde(
+    engine: &Handle,
+    request: serde_json::Value,
+    at: Option<String>,
+) -> Result<serde_json::Value> {
+    guarded(|| {
+        let body = serde_json::to_vec(&request)
+            .map_err(|e| JsError::new(Status::InvalidArg, e.to_string()))?;
+        let text = engine.answer(&body, at.as_deref());
+        serde_json::from_slice(&text)
+            .map_err(|e| JsError::new(Status::GenericFailure, e.to_string()))
+    })
+}
+
 impl NativeEngine {
-    /// Parses the catalog (JSON text), the merchant (JSON text, default
-    /// Merchant of Record) and the tax table (CSV text, default the
-    /// embedded table). Throws a `DataError` payload naming the line or
-    /// field when one is malformed.
-    #[napi(constructor)]
-    pub fn new(
-        catalog: Option<String>,
-        merchant: Option<String>,
-        tax_data: Option<String>,
-    ) -> Result<Self> {
-        guarded(|| {
-            let catalog = match catalog {
-                Some(text) => Catalog::from_json(&text).map_err(|e| data_error(&e))?,
-                None => Catalog::default(),
-            };
-            let merchant = match merchant {
-                Some(text) => Merchant::from_json(&text).map_err(|e| data_error(&e))?,
-                None => Merchant::default(),
-            };
-            let mut builder = Engine::builder().catalog(catalog).merchant(merchant);
-            if let Some(csv) = tax_data {
-                builder = builder.tax_table(RateTable::from_csv(&csv).map_err(|e| data_error(&e))?);
-            }
-            let engine = builder.build().map_err(|e| data_error(&e))?;
-            Ok(NativeEngine { engine })
-        })
-    }
-
-    /// The quote of a request given as JSON text, as compact JSON text, or
-    /// the refusal's `{"error": ...}` text (a bad `at` included); see
-    /// [`js_text`] for the `!` mark of big integers.
-    #[napi]
-    pub fn quote_text<'e>(
-        &self,
-        env: &'e Env,
-        body: String,
-        at: Option<String>,
-    ) -> Result<JsString<'e>> {
-        guarded(|| js_text(env, self.answer(body.as_bytes(), at.as_deref())))
-    }
-
-    /// `quote_text` for a request given as bytes (a `Buffer` or
-    /// `Uint8Array`), which need not be UTF-8: such bytes are refused.
-    #[napi]
-    pub fn quote_bytes<'e>(
-        &self,
-        env: &'e Env,
-        body: Buffer,
-        at: Option<String>,
-    ) -> Result<JsString<'e>> {
-        guarded(|| js_text(env, self.answer(&body, at.as_deref())))
-    }
-
-    /// The quote of a request given as JSON text in the compact form that
-    /// `quote-builder.js` reads (`compact.rs`: it starts with `#`), or the
-    /// refusal's `{"error": ...}` text as `quote_text` gives it.
-    #[napi]
-    pub fn quote_compact<'e>(
-        &self,
-        env: &'e Env,
-        body: String,
-        at: Option<String>,
-    ) -> Result<JsString<'e>> {
-        guarded(|| self.compact_answer(env, body.as_bytes(), at.as_deref()))
-    }
-
-    /// `quote_compact` for a request given as bytes.
-    #[napi]
-    pub fn quote_compact_bytes<'e>(
-        &self,
-        env: &'e Env,
-        body: Buffer,
-        at: Option<String>,
-    ) -> Result<JsString<'e>> {
-        guarded(|| self.compact_answer(env, &body, at.as_deref()))
-    }
-
-    /// Every request quoted with the same date: one JSON array text of
-    /// quotes and `{"error": ...}` objects in order, or the `{"error": ...}`
-    /// text of a bad `at`.
-    #[napi]
-    pub fn quote_many_text(&self, bodies: Vec<String>, at: Option<String>) -> Result<String> {
-        guarded(|| {
-            let date = date_or_throw(at.as_deref())?;
-            // Answers average about 1.5 KB: room for all without regrowing.
-            let mut out = Vec::with_capacity(bodies.len().saturating_mul(2048).saturating_add(2));
-            out.push(b'[');
-            for (i, body) in bodies.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                self.engine.quote_json(body.as_bytes(), date, &mut out);
-            }
-            out.push(b']');
-            Ok(text(out))
-        })
-    }
-
-    /// The report of recomputing `request` and comparing it with a
-    /// service's `response` (each JSON text or bytes): `Report::to_json`'s
-    /// `{match, kind?, mismatches, error?, quote?}`; a bad `at` throws.
-    #[napi]
-    pub fn verify_text(
-        &self,
-        request: Either<String, Buffer>,
-        response: Either<String, Buffer>,
-        at: Option<String>,
-    ) -> Result<String> {
-        guarded(|| {
-            let date = date_or_throw(at.as_deref())?;
-            let report = self
-                .engine
-                .verify_json(bytes_of(&request), bytes_of(&response), date);
-            Ok(report.to_json().to_string())
-        })
-    }
-
-    /// The rates in force at `at` for the jurisdictions (all when empty),
-    /// as `checkout-tax rates --format json` prints them; a bad date or
-    /// jurisdiction throws.
-    #[napi]
-    pub fn rates_text(&self, jurisdictions: Vec<String>, at: Option<String>) -> Result<String> {
-        guarded(|| {
-            let date = date_or_throw(at.as_deref())?;
-            let mut wanted = Vec::with_capacity(jurisdictions.len());
-            for (i, j) in jurisdictions.iter().enumerate() {
-                match Jurisdiction::parse(j) {
-                    Some(parsed) => wanted.push(parsed),
-                    None => {
-                        return Err(refusal_error(&Error::new(
-                            ErrorCode::InvalidRequest,
-                            format!("jurisdictions[{i}]"),
-                            format!("`{j}` is not a jurisdiction such as `DE` or `US-CA`"),
-                        )));
-                    }
-                }
-            }
-            let rows = present::rates_at(self.engine.tax_table(), date, &wanted);
-            Ok(present::rates_json(&rows, date).to_string())
-        })
-    }
-
-    /// For `bench.js` only: the same quote with the request and the answer
-    /// converted field by field between JS values and `serde_json::Value`
-    /// (napi's serde support), the path this package measured and did not
-    /// take. No BigInt support; `index.js` does not use it.
-    #[napi]
-    pub fn bench_quote_serde(
-        &self,
-        request: serde_json::Value,
-        at: Option<String>,
-    ) -> Result<serde_json::Value> {
-        guarded(|| {
-            let body = serde_json::to_vec(&request)
-                .map_err(|e| JsError::new(Status::InvalidArg, e.to_string()))?;
-            let text = self.answer(&body, at.as_deref());
-            serde_json::from_slice(&text)
-                .map_err(|e| JsError::new(Status::GenericFailure, e.to_string()))
-        })
-    }
-
     fn compact_answer<'e>(
         &self,
         env: &'e Env,

@@ -264,8 +264,8 @@ test('amounts past 2^53 are BigInt, exactly, and safe ones numbers', () => {
 });
 
 test('a malformed compact answer throws, never loops or returns part of a quote', () => {
-  const engine = new native.NativeEngine(EXAMPLE_CATALOG, undefined, undefined);
-  const compact = engine.quoteCompact('{"mode":"payment","line_items":[{"price_id":"price_widget_eur","quantity":2}],"buyer_country":"DE"}', AT);
+  const engine = native.newEngine(EXAMPLE_CATALOG, undefined, undefined);
+  const compact = native.quoteCompact(engine, '{"mode":"payment","line_items":[{"price_id":"price_widget_eur","quantity":2}],"buyer_country":"DE"}', AT);
   assert.equal(compact[0], '#');
   assert.ok(builder.build(compact));
   for (let end = 1; end < compact.length; end++) {

@@ -134,12 +134,13 @@ test('parseJson and stringifyJson round-trip big integers and leave strings alon
 test("the addon marks a quote text '!' exactly when it has a 16-digit run, wherever the run falls", () => {
   // The addon scans 8-byte blocks: runs of 15 to 17 digits at every
   // offset (the client reference shifts them) must be found as /\d{16}/ is.
-  const native = new (require('../checkout-tax.node').NativeEngine)(undefined, '{"merchant_type":"direct"}', TABLE);
+  const addon = require('../checkout-tax.node');
+  const native = addon.newEngine(undefined, '{"merchant_type":"direct"}', TABLE);
   let marked = 0;
   for (let shift = 0; shift < 9; shift++) {
     for (const digits of ['9'.repeat(15), '1' + '0'.repeat(15), '1'.repeat(17)]) {
       const request = adHoc(1, 1, { client_reference_id: `${'x'.repeat(shift)}${digits}` });
-      const out = native.quoteText(JSON.stringify(request), AT);
+      const out = addon.quoteText(native, JSON.stringify(request), AT);
       const text = out.startsWith('!') ? out.slice(1) : out;
       assert.equal(out.startsWith('!'), /\d{16}/.test(text), `shift ${shift}, ${digits.length} digits`);
       marked += out.startsWith('!') ? 1 : 0;
