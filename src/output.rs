@@ -270,38 +270,41 @@ impl JsonValue for crate::tax::Rate {
 
 impl JsonValue for jiff::civil::Date {
     fn write_json(&self, out: &mut Vec<u8>) {
-        // `"YYYY-MM-DD"` without formatting machinery for years 0..=9999
-        // (every year a tax table names); jiff's own form otherwise.
-        let (year, month, day) = (self.year(), self.month(), self.day());
-        match u16::try_from(year) {
-            Ok(y) if y <= 9999 => {
-                let digit = |d: u16| b'0'.saturating_add(u8::try_from(d % 10).unwrap_or(0));
-                let two = |v: i8| {
-                    let v = u16::try_from(v).unwrap_or(0);
-                    [digit(v / 10), digit(v)]
-                };
-                let [m1, m2] = two(month);
-                let [d1, d2] = two(day);
-                out.extend_from_slice(&[
-                    b'"',
-                    digit(y / 1000),
-                    digit(y / 100),
-                    digit(y / 10),
-                    digit(y),
-                    b'-',
-                    m1,
-                    m2,
-                    b'-',
-                    d1,
-                    d2,
-                    b'"',
-                ]);
+        match ymd(*self) {
+            Some([y1, y2, y3, y4, h1, m1, m2, h2, d1, d2]) => {
+                out.extend_from_slice(&[b'"', y1, y2, y3, y4, h1, m1, m2, h2, d1, d2, b'"']);
             }
-            _ => {
+            None => {
                 let _ = serde_json::to_writer(&mut *out, self);
             }
         }
     }
+}
+
+/// `YYYY-MM-DD` without formatting machinery, for years 0..=9999 (every
+/// year a tax table names); `None` for the others, which take jiff's form.
+pub(crate) fn ymd(date: jiff::civil::Date) -> Option<[u8; 10]> {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    let y = u16::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let digit = |d: u16| b'0'.saturating_add(u8::try_from(d % 10).unwrap_or(0));
+    let two = |v: i8| {
+        let v = u16::try_from(v).unwrap_or(0);
+        [digit(v / 10), digit(v)]
+    };
+    let [m1, m2] = two(month);
+    let [d1, d2] = two(day);
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        m1,
+        m2,
+        b'-',
+        d1,
+        d2,
+    ])
 }
 
 impl JsonValue for Error {

@@ -22,6 +22,12 @@ pub trait FieldSink {
     fn int(&mut self, value: i64);
     /// A string (`Kind::Text`).
     fn text(&mut self, value: &str);
+    /// A string of a fixed ASCII alphabet (`Kind::Text`: a date, a
+    /// jurisdiction, a rate) as its bytes. By default [`FieldSink::text`];
+    /// a sink that copies bytes can skip that method's UTF-8 view.
+    fn ascii(&mut self, value: &[u8]) {
+        self.text(&String::from_utf8_lossy(value));
+    }
     /// One of a fixed list of names (`Kind::OneOf`): `index` in that list
     /// and the name itself. By default the name, as any string.
     fn one_of(&mut self, index: usize, name: &'static str) {
@@ -138,7 +144,7 @@ impl FieldValue for Currency {
 
 impl FieldValue for Jurisdiction {
     fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.text(self.as_str());
+        sink.ascii(self.as_bytes());
     }
     fn kind() -> Kind {
         Kind::Text
@@ -147,7 +153,7 @@ impl FieldValue for Jurisdiction {
 
 impl FieldValue for Rate {
     fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.text(self.as_str());
+        sink.ascii(self.text_bytes());
     }
     fn kind() -> Kind {
         Kind::Text
@@ -156,21 +162,11 @@ impl FieldValue for Rate {
 
 impl FieldValue for Date {
     fn walk<S: FieldSink>(&self, sink: &mut S) {
-        // The JSON writer's string without its quotes: a date has nothing
-        // to escape (decoded through serde_json should it ever have).
-        let mut json = Vec::with_capacity(16);
-        crate::output::JsonValue::write_json(self, &mut json);
-        let inner = json
-            .strip_prefix(b"\"")
-            .and_then(|j| j.strip_suffix(b"\""))
-            .filter(|j| !j.contains(&b'\\'))
-            .and_then(|j| std::str::from_utf8(j).ok());
-        match inner {
-            Some(text) => sink.text(text),
-            None => match serde_json::from_slice::<String>(&json) {
-                Ok(text) => sink.text(&text),
-                Err(_) => sink.text(&self.to_string()),
-            },
+        // The JSON writer's text (`YYYY-MM-DD`, or jiff's form outside
+        // years 0..=9999), without its quotes.
+        match crate::output::ymd(*self) {
+            Some(text) => sink.ascii(&text),
+            None => sink.text(&self.to_string()),
         }
     }
     fn kind() -> Kind {
@@ -320,6 +316,39 @@ fn value(shapes: &[Shape], kind: &Kind, values: &mut Values) -> Option<Option<se
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A date walks as the text of its JSON form, in and out of the years
+    /// the fast form writes, through both `ascii` and `text`.
+    #[test]
+    fn a_date_walks_as_its_json_text() {
+        struct Texts(Vec<String>);
+        impl FieldSink for Texts {
+            fn int(&mut self, _: i64) {}
+            fn text(&mut self, value: &str) {
+                self.0.push(value.to_owned());
+            }
+            fn null(&mut self) {}
+            fn absent(&mut self) {}
+            fn list(&mut self, _: usize) {}
+        }
+        for (y, m, d) in [
+            (2025, 6, 1),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (-1, 3, 4),
+            (-9999, 1, 1),
+        ] {
+            let date = Date::new(y, m, d).unwrap();
+            let mut sink = Texts(Vec::new());
+            date.walk(&mut sink);
+            let json = serde_json::to_value(date).unwrap();
+            assert_eq!(sink.0, [json.as_str().unwrap()], "{date}");
+            assert_eq!(
+                crate::output::to_json_bytes(&date),
+                serde_json::to_vec(&date).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn an_enum_walks_as_its_place_in_its_names() {

@@ -57,6 +57,17 @@ impl FieldSink for Compact {
         self.out.extend_from_slice(value.as_bytes());
     }
 
+    fn ascii(&mut self, value: &[u8]) {
+        if value.is_ascii() {
+            // One byte a UTF-16 unit: no UTF-8 view needed.
+            self.number(value.len());
+            self.out.push(b':');
+            self.out.extend_from_slice(value);
+        } else {
+            self.text(&String::from_utf8_lossy(value));
+        }
+    }
+
     fn one_of(&mut self, index: usize, _name: &'static str) {
         self.number(index);
         self.out.push(b',');
@@ -118,5 +129,56 @@ fn kind_text(kind: &Kind) -> String {
         // A kind this addon does not know: the builder generator refuses
         // it, so the package keeps the JSON path until both learn it.
         _ => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compact_int(value: i64) -> String {
+        let mut sink = Compact::new();
+        sink.int(value);
+        String::from_utf8_lossy(&sink.out).into_owned()
+    }
+
+    /// An integer is `n` past the safe range, then its decimal form, then
+    /// `,`: what the builder's `int()` reads.
+    #[test]
+    fn ints_are_their_decimal_form() {
+        let mut values = vec![
+            0,
+            1,
+            -1,
+            9,
+            10,
+            99,
+            100,
+            MAX_SAFE,
+            MAX_SAFE + 1,
+            -MAX_SAFE,
+            -MAX_SAFE - 1,
+            i64::MAX,
+            i64::MIN,
+        ];
+        values.extend((0..19).flat_map(|p| {
+            let t = 10i64.pow(p);
+            [t - 1, t, t + 1, -t, -(t - 1)]
+        }));
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x as i64 >> (x % 60));
+        }
+        for v in values {
+            let mark = if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
+                ""
+            } else {
+                "n"
+            };
+            assert_eq!(compact_int(v), format!("#{mark}{v},"), "{v}");
+        }
     }
 }
