@@ -49,6 +49,11 @@ fn verify_response_seeds() {
     run_seeds("verify_response", checks::verify_response);
 }
 
+#[test]
+fn catalog_json_seeds() {
+    run_seeds("catalog_json", checks::catalog_json);
+}
+
 // ------------------------------------------------------------ requests
 
 /// Pieces of requests, glued together at random: mostly well-formed tokens,
@@ -555,5 +560,105 @@ proptest! {
             text.push_str(&format!("\n{j},{regime},{name},{category},{rate},{from},,https://x"));
         }
         checks::tax_csv(text.as_bytes());
+    }
+}
+
+// ------------------------------------------------------------ coupons and discounts
+
+/// Coupon fields with nasty values, glued into a catalog.
+fn hostile_coupons() -> impl Strategy<Value = String> {
+    let value = prop::sample::select(vec![
+        "0",
+        "-1",
+        "1",
+        "100",
+        "100.0000001",
+        "12.5",
+        "\"12.5\"",
+        "\"1e2\"",
+        "1e2",
+        "1e-18",
+        "1e400",
+        "-0",
+        "9223372036854775807",
+        "9223372036854775808",
+        "null",
+        "true",
+        "[]",
+        "{}",
+        "\"usd\"",
+        "\"XAU\"",
+        "\"\"",
+        "\"\\u0000\"",
+        "\"prod_widget\"",
+        "{\"products\":[\"prod_widget\"]}",
+        "{\"products\":[]}",
+        "{\"products\":[\"x\"]}",
+        "0.000000000000000001",
+        "33.333333333333333333333333333333",
+    ]);
+    let field = prop::sample::select(vec![
+        "percent_off",
+        "amount_off",
+        "currency",
+        "applies_to",
+        "active",
+        "name",
+        "id",
+        "bogus",
+    ]);
+    let coupon = prop::collection::vec((field, value), 0..5).prop_map(|fields| {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{\"id\":\"co\",{}}}", body.join(","))
+    });
+    (prop::collection::vec(coupon, 0..3), any::<bool>()).prop_map(|(coupons, code)| {
+        let catalog: Value = serde_json::from_str(checks::CATALOG).unwrap();
+        let codes = if code {
+            r#","promotion_codes":[{"code":"X","coupon":"co"}]"#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"products":{},"prices":{},"coupons":[{}]{codes}}}"#,
+            catalog["products"],
+            catalog["prices"],
+            coupons.join(",")
+        )
+    })
+}
+
+proptest! {
+    #[test]
+    fn hostile_coupons_are_catalog_errors_or_work(catalog in hostile_coupons()) {
+        checks::catalog_json(catalog.as_bytes());
+    }
+
+    #[test]
+    fn hostile_discounts_get_spec_codes(
+        value in prop::sample::select(vec![
+            "null", "[]", "[null]", "[{}]", "[[]]", "[1]", "\"co_summer\"", "{}",
+            "[{\"coupon\":\"co_summer\"}]", "[{\"coupon\":\"co_retired\"}]",
+            "[{\"promotion_code\":\"summer\"}]", "[{\"promotion_code\":\"WINTER\"}]",
+            "[{\"promotion_code\":\"HALFOFF\"}]", "[{\"coupon\":\"co_5usd\"}]",
+            "[{\"coupon\":\"co_ebooks\"}]", "[{\"coupon\":1}]", "[{\"coupon\":[\"a\"]}]",
+            "[{\"coupon\":\"a\",\"x\":1}]", "[{\"coupon\":\"\\u0000\"}]",
+            "[{\"promotion_code\":\"SUMMER\",\"coupon\":\"co_summer\"}]",
+            "[{\"coupon\":\"co_summer\"},{}]",
+        ]),
+        mode in prop::sample::select(vec!["payment", "subscription", "setup"]),
+        line in prop::sample::select(vec![
+            "", r#"{"price_id":"price_xxx","quantity":2}"#,
+            r#"{"price_id":"price_ebook_eur","quantity":3}"#,
+            r#"{"price_id":"price_pro_monthly","quantity":1}"#,
+            r#"{"price_id":"price_widget_jpy","quantity":999999}"#,
+        ]),
+        first in any::<bool>(),
+    ) {
+        let body = if first {
+            format!(r#"{{"discounts":{value},"mode":"{mode}","line_items":[{line}],"buyer_country":"DE"}}"#)
+        } else {
+            format!(r#"{{"mode":"{mode}","line_items":[{line}],"buyer_country":"DE","discounts":{value}}}"#)
+        };
+        checks::request_quote(body.as_bytes());
     }
 }

@@ -6,13 +6,14 @@
 //! Tests that need a process of their own stay beside this binary:
 //! `tests/table_memory.rs` (its own global allocator), `tests/fuzz_harness.rs`
 //! (the fuzz targets' checks, run by `.ci/fuzz` with `--test fuzz_harness`)
-//! and `tests/service.rs` (a server child process).
+//! and `tests/serve.rs` (a server child process).
 
 mod support;
 
 mod amounts;
 mod cli;
 mod data;
+mod discounts;
 mod golden;
 mod hostile;
 mod json_output;
