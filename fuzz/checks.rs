@@ -372,6 +372,7 @@ fn check_table(table: RateTable) {
                 assert!(country_with_regions, "line {}: needs region?", row.line);
             }
             TaxLookup::NoData => panic!("line {}: no data for its own jurisdiction", row.line),
+            other => panic!("line {}: {other:?}", row.line),
         }
     }
 

@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What the table says about a buyer's location.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum TaxLookup<'t> {
     /// Rates for this jurisdiction (the region's own, or its country's).
     Found(JurisdictionRates<'t>),
