@@ -7,7 +7,6 @@ use crate::discount::Redeemed;
 use crate::error::{Error, ErrorCode};
 use crate::jurisdiction::Jurisdiction;
 use crate::money::Currency;
-use crate::names::named_enum;
 use crate::output::heads::{DiscountHead, LineHead, TaxHead};
 use crate::output::{CachedHead, json_object};
 use crate::pricing::{PricedLine, PricedSession};
@@ -20,23 +19,8 @@ use jiff::civil::Date;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 
-named_enum! {
-    /// Whether, and why not, tax was calculated.
-    #[non_exhaustive]
-    "tax status"
-    pub enum TaxStatus {
-        /// Tax was calculated from the table (it may be 0 for a zero rate).
-        Calculated => "calculated",
-        /// No `buyer_country`, or a country taxed by region without
-        /// `buyer_region`: amount_tax is 0 until the location is known.
-        RequiresLocation => "requires_location",
-        /// The merchant is not registered in the buyer's jurisdiction: amount_tax 0.
-        NotCollecting => "not_collecting",
-        /// The tax table has no rows for the buyer's jurisdiction: amount_tax 0.
-        /// (A country that levies no tax has explicit 0% rows and is `calculated`.)
-        NoTaxData => "no_tax_data",
-    }
-}
+/// Whether, and why not, tax was calculated (decided by the tax stage).
+pub use crate::tax::TaxStatus;
 
 /// A reference to a pre-rendered head that takes no part in comparisons:
 /// two quotes are equal when their fields are.

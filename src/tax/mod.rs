@@ -19,6 +19,24 @@ pub use table::{JurisdictionRates, RateTable, TaxLookup};
 pub use timeline::{Component, TaxabilityReason};
 
 named_enum! {
+    /// Whether, and why not, tax was calculated.
+    #[non_exhaustive]
+    "tax status"
+    pub enum TaxStatus {
+        /// Tax was calculated from the table (it may be 0 for a zero rate).
+        Calculated => "calculated",
+        /// No `buyer_country`, or a country taxed by region without
+        /// `buyer_region`: amount_tax is 0 until the location is known.
+        RequiresLocation => "requires_location",
+        /// The merchant is not registered in the buyer's jurisdiction: amount_tax 0.
+        NotCollecting => "not_collecting",
+        /// The tax table has no rows for the buyer's jurisdiction: amount_tax 0.
+        /// (A country that levies no tax has explicit 0% rows and is `calculated`.)
+        NoTaxData => "no_tax_data",
+    }
+}
+
+named_enum! {
     /// How tax relates to the price in a jurisdiction.
     #[non_exhaustive]
     "regime"

@@ -3,12 +3,11 @@
 //! jurisdiction's rates. A pure function, so that new reasons not to tax
 //! (reverse charge, exemptions) have one place to go.
 
-use super::Regime;
 use super::table::{JurisdictionRates, RateTable, TaxLookup};
 use super::timeline::TaxabilityReason;
+use super::{Regime, TaxStatus};
 use crate::jurisdiction::Jurisdiction;
 use crate::merchant::{Collection, Merchant};
-use crate::quote::TaxStatus;
 use jiff::civil::Date;
 
 /// What the decision says: the status, the rates to use (only when
