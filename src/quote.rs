@@ -175,7 +175,7 @@ json_object! {
     pub struct TaxAmount<'a> {
         head {
             /// The tax's name (`VAT`, `GST`).
-            pub name: Cow<'a, str>,
+            pub name: &'static str,
             /// The jurisdiction whose row it is.
             pub jurisdiction: Jurisdiction,
             /// The rate in percent, as a JSON string (`"9.975"`).
@@ -316,7 +316,7 @@ impl<'a> TaxAmount<'a> {
     /// attached when the quote is assembled.
     pub(crate) fn of(component: &'a Component, amount: i64, taxable_amount: i64) -> Self {
         TaxAmount {
-            name: Cow::Borrowed(&component.name),
+            name: component.name,
             jurisdiction: component.jurisdiction,
             rate: component.rate,
             amount,
@@ -330,7 +330,7 @@ impl<'a> TaxAmount<'a> {
     /// The same component with owned strings.
     pub fn into_owned(self) -> TaxAmount<'static> {
         TaxAmount {
-            name: Cow::Owned(self.name.into_owned()),
+            name: self.name,
             jurisdiction: self.jurisdiction,
             rate: self.rate,
             amount: self.amount,
@@ -476,7 +476,7 @@ fn push_quote_line<'a>(
     for (component, amount) in taxed.components.iter().zip(&taxed.amounts) {
         let head = heads.tax_head(component);
         quoted.taxes.push(TaxAmount {
-            name: head.map_or(Cow::Borrowed(&*component.name), TaxHead::name),
+            name: component.name,
             jurisdiction: component.jurisdiction,
             rate: component.rate,
             amount: *amount,

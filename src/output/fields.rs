@@ -133,6 +133,15 @@ impl FieldValue for Cow<'_, str> {
     }
 }
 
+impl FieldValue for &str {
+    fn walk<S: FieldSink>(&self, sink: &mut S) {
+        sink.text(self);
+    }
+    fn kind() -> Kind {
+        Kind::Text
+    }
+}
+
 impl FieldValue for Currency {
     fn walk<S: FieldSink>(&self, sink: &mut S) {
         sink.text(self.code());

@@ -44,14 +44,9 @@ pub(crate) struct TaxHead {
 }
 
 impl TaxHead {
-    /// The component's name, as the head was rendered from it.
-    pub(crate) fn name(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.tax.name)
-    }
-
     /// The head, if `tax`'s head fields are the ones it was rendered from.
     pub(crate) fn for_tax(&self, tax: &TaxAmount<'_>) -> Option<&[u8]> {
-        let same = same(&tax.name, &self.tax.name)
+        let same = tax.name == self.tax.name
             && tax.jurisdiction == self.tax.jurisdiction
             && tax.rate == self.tax.rate;
         same.then_some(&*self.json)

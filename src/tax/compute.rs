@@ -337,7 +337,7 @@ type Key<'t> = SmallVec<[(&'t str, u64); 4]>;
 fn key(components: &[Component]) -> Key<'_> {
     let mut k: Key<'_> = components
         .iter()
-        .map(|c| (&*c.name, c.rate.micros()))
+        .map(|c| (c.name, c.rate.micros()))
         .collect();
     k.sort_unstable();
     k
@@ -402,7 +402,7 @@ mod tests {
 
     fn comp(name: &str, percent: Decimal, line: u32) -> Component {
         Component {
-            name: name.into(),
+            name: crate::tax::names::intern(name),
             jurisdiction: crate::Jurisdiction::parse("US-WA").unwrap(),
             reason: super::super::TaxabilityReason::StandardRated,
             rate: Rate::from_percent(percent).unwrap(),

@@ -1,10 +1,12 @@
 //! Tax data and tax computation: the data's rows ([`rows`]), the rate
 //! table ([`table`]) and its timelines ([`timeline`]), the shipped table
-//! ([`embedded`]), the tax status decision (`status`) and the arithmetic
-//! that turns priced lines into taxed lines (`compute`).
+//! ([`embedded`]), the tax status decision (`status`), the arithmetic
+//! that turns priced lines into taxed lines (`compute`), and the interned
+//! tax names (`names`).
 
 pub(crate) mod compute;
 pub mod embedded;
+pub(crate) mod names;
 pub mod rows;
 pub(crate) mod status;
 pub mod table;

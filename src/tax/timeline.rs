@@ -38,8 +38,8 @@ named_enum! {
 /// The table keeps every component in one list and hands out slices of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
-    /// The tax's name (`GST`).
-    pub name: Box<str>,
+    /// The tax's name (`GST`), interned for the process (`tax::names`).
+    pub name: &'static str,
     /// The jurisdiction whose authority levies it (Canada's GST: `CA`).
     pub jurisdiction: Jurisdiction,
     /// Standard, reduced or zero rated.
@@ -204,7 +204,7 @@ pub(crate) fn timeline(
             if let Some(tax) = taxes.get(pick.tax) {
                 let id = u32::try_from(arena.len()).unwrap_or(u32::MAX);
                 arena.push(Component {
-                    name: tax.name.clone(),
+                    name: super::names::intern(&tax.name),
                     jurisdiction: pick.authority,
                     reason: pick.reason(),
                     rate: pick.rate,

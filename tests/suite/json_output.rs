@@ -101,7 +101,7 @@ fn a_quote_changed_by_its_caller_is_written_as_changed() {
         .unwrap();
     quote.line_items[0].unit_amount = 7;
     quote.line_items[0].price_id = Some("price_changed".into());
-    quote.line_items[0].taxes[0].name = "Renamed".into();
+    quote.line_items[0].taxes[0].name = "Renamed";
     let mut fast = Vec::new();
     quote.write_json(&mut fast);
     assert_eq!(
