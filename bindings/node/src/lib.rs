@@ -341,6 +341,27 @@ pub fn bench_quote_serde(
     })
 }
 
+/// For `bench.js` only: `calls` answers to `body` through
+/// `Engine::quote_json`, timed here in Rust, in ns a call. Timed in the
+/// same process and the same moments as the JS paths it is compared with,
+/// so that the ratio of one round does not depend on how fast the shared
+/// host happens to run then.
+#[napi]
+pub fn bench_rust_quote_json(engine: &Handle, body: String, at: String, calls: u32) -> Result<f64> {
+    guarded(|| {
+        let date = date_or_throw(Some(&at))?;
+        let mut out = Vec::with_capacity(4096);
+        let start = std::time::Instant::now();
+        for _ in 0..calls {
+            out.clear();
+            engine
+                .engine
+                .quote_json(std::hint::black_box(body.as_bytes()), date, &mut out);
+        }
+        Ok(start.elapsed().as_nanos() as f64 / f64::from(calls.max(1)))
+    })
+}
+
 impl NativeEngine {
     fn compact_answer<'e>(
         &self,
