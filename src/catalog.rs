@@ -8,6 +8,7 @@ use crate::names::named_enum;
 use crate::tax::RateTable;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 mod coupons;
 
@@ -160,6 +161,9 @@ pub struct Catalog {
     prices: Vec<CatalogPrice>,
     product_index: FxHashMap<Box<str>, usize>,
     price_index: FxHashMap<Box<str>, usize>,
+    /// Per product, its tax category as one shared text per category (see
+    /// [`CatalogPrice::category`]).
+    product_categories: Vec<Arc<str>>,
     coupons: Vec<CatalogCoupon>,
     coupon_index: FxHashMap<Box<str>, usize>,
     promotion_codes: Vec<PromotionCode>,
@@ -180,6 +184,11 @@ pub(crate) struct CatalogPrice {
     /// The price's product, found once at load: `None` for a price without
     /// a product, `Some(None)` for one whose product is not in the catalog.
     pub(crate) product: Option<Option<usize>>,
+    /// Its product's tax category, when its product is in the catalog: one
+    /// text per category, shared by every price and product of it, so that
+    /// lines of one category carry the same `&str` and the tax stage's
+    /// run-of-category memo is mostly a pointer comparison.
+    pub(crate) category: Option<Arc<str>>,
 }
 
 impl Catalog {
@@ -206,6 +215,18 @@ impl Catalog {
                 ));
             }
         }
+        let mut distinct: Vec<Arc<str>> = Vec::new();
+        let product_categories: Vec<Arc<str>> = products
+            .iter()
+            .map(|p| {
+                let known = distinct.iter().find(|c| ***c == *p.tax_category);
+                known.cloned().unwrap_or_else(|| {
+                    let text: Arc<str> = p.tax_category.as_str().into();
+                    distinct.push(text.clone());
+                    text
+                })
+            })
+            .collect();
         let mut price_index = FxHashMap::default();
         for (i, p) in prices.iter().enumerate() {
             if price_index
@@ -254,6 +275,7 @@ impl Catalog {
             };
             entries.push(CatalogPrice {
                 currency: Some(currency),
+                category: product.and_then(|j| product_categories.get(j).cloned()),
                 product: product.map(Some),
                 price,
             });
@@ -281,6 +303,7 @@ impl Catalog {
             prices: entries,
             product_index,
             price_index,
+            product_categories,
             ..Catalog::default()
         })
     }
@@ -377,6 +400,18 @@ impl Catalog {
         self.products.get(index)
     }
 
+    /// The product with this id and its index in the catalog.
+    pub(crate) fn product_entry(&self, id: &str) -> Option<(usize, &Product)> {
+        let index = *self.product_index.get(id)?;
+        Some((index, self.products.get(index)?))
+    }
+
+    /// The tax category of the product at `index`, as the catalog's one
+    /// text of that category (the same `&str` for every product of it).
+    pub(crate) fn category_of(&self, index: usize) -> Option<&str> {
+        self.product_categories.get(index).map(|c| &**c)
+    }
+
     /// Every product, in the order given.
     pub fn products(&self) -> &[Product] {
         &self.products
@@ -392,5 +427,41 @@ fn catalog_error(param: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::Catalog {
         param: param.into(),
         reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every product's and price's category text is its product's own
+    /// category, and products of one category share one text.
+    #[test]
+    fn a_category_is_one_shared_text_equal_to_the_products() {
+        let catalog = Catalog::from_json(
+            r#"{"products": [
+                {"id": "a", "tax_category": "ebooks"}, {"id": "b"},
+                {"id": "c", "tax_category": "ebooks"}, {"id": "d", "tax_category": "digital_services"}],
+              "prices": [
+                {"id": "pa", "product": "a", "currency": "eur", "unit_amount": 1},
+                {"id": "pb", "product": "b", "currency": "eur", "unit_amount": 1},
+                {"id": "pc", "product": "c", "currency": "eur", "unit_amount": 1},
+                {"id": "pd", "product": "d", "currency": "eur", "unit_amount": 1},
+                {"id": "loose", "currency": "eur", "unit_amount": 1}]}"#,
+        )
+        .unwrap();
+        for (i, product) in catalog.products().iter().enumerate() {
+            assert_eq!(catalog.category_of(i), Some(product.tax_category.as_str()));
+        }
+        for entry in catalog.entries() {
+            let own = catalog.product_of(entry).map(|p| p.tax_category.as_str());
+            assert_eq!(entry.category.as_deref(), own, "{}", entry.price.id);
+        }
+        let (a, c) = (
+            catalog.category_of(0).unwrap(),
+            catalog.category_of(2).unwrap(),
+        );
+        assert!(std::ptr::eq(a, c));
+        assert!(!std::ptr::eq(a, catalog.category_of(3).unwrap()));
     }
 }

@@ -262,7 +262,7 @@ fn resolve_line<'a>(
     let (source, price_id, product_id) = if let Some(id) = &item.price_id {
         ("price_id", &**id, None)
     } else if let Some(id) = &item.product_id {
-        let product = catalog.product(id).ok_or_else(|| {
+        let (index, product) = catalog.product_entry(id).ok_or_else(|| {
             Error::new(
                 ErrorCode::UnknownProduct,
                 path("product_id"),
@@ -283,7 +283,7 @@ fn resolve_line<'a>(
                 format!("product `{id}` has no default price"),
             )
         })?;
-        ("product_id", default, Some(product))
+        ("product_id", default, Some((index, product)))
     } else {
         // Unreachable: exactly one kind is present and ad hoc returned above.
         return Err(Error::new(
@@ -309,7 +309,7 @@ fn resolve_line<'a>(
         ));
     }
     let product = match product_id {
-        Some(p) => Some(p),
+        Some((_, p)) => Some(p),
         None => match (entry.product, &price.product) {
             (Some(found), Some(pid)) => {
                 let p = found.and_then(|i| catalog.product_at(i)).ok_or_else(|| {
@@ -345,12 +345,18 @@ fn resolve_line<'a>(
         unit_amount: price.unit_amount,
         currency,
         recurring: price.recurring.as_ref(),
-        category: product.map_or(DEFAULT_CATEGORY, |p| p.tax_category.as_str()),
+        // The catalog's one text of the category (the same `&str` for every
+        // line of it), which is the product's own category.
+        category: match (product_id, product) {
+            (Some((i, p)), _) => catalog.category_of(i).unwrap_or(&p.tax_category),
+            (None, Some(p)) => entry.category.as_deref().unwrap_or(&p.tax_category),
+            (None, None) => DEFAULT_CATEGORY,
+        },
         price_id: Some(price.id.as_str()),
         // A line through `product_id` whose default price belongs to
         // another product shows that other product: not the price's head.
         catalog_index: product_id
-            .is_none_or(|p| catalog.product_of(entry).is_some_and(|own| own.id == p.id))
+            .is_none_or(|(_, p)| catalog.product_of(entry).is_some_and(|own| own.id == p.id))
             .then_some(catalog_index),
         product_id: product.map(|p| p.id.as_str()),
         source,
