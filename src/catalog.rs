@@ -161,8 +161,10 @@ pub struct Catalog {
     prices: Vec<CatalogPrice>,
     product_index: FxHashMap<Box<str>, usize>,
     price_index: FxHashMap<Box<str>, usize>,
-    /// Per product, its tax category as one shared text per category (see
-    /// [`CatalogPrice::category`]).
+    /// Per product, its tax category as one text per category, shared by
+    /// every product of it: lines of one category then carry the same
+    /// `&str`, and the tax stage's run-of-category memo is mostly a
+    /// pointer comparison.
     product_categories: Vec<Arc<str>>,
     coupons: Vec<CatalogCoupon>,
     coupon_index: FxHashMap<Box<str>, usize>,
@@ -184,11 +186,6 @@ pub(crate) struct CatalogPrice {
     /// The price's product, found once at load: `None` for a price without
     /// a product, `Some(None)` for one whose product is not in the catalog.
     pub(crate) product: Option<Option<usize>>,
-    /// Its product's tax category, when its product is in the catalog: one
-    /// text per category, shared by every price and product of it, so that
-    /// lines of one category carry the same `&str` and the tax stage's
-    /// run-of-category memo is mostly a pointer comparison.
-    pub(crate) category: Option<Arc<str>>,
 }
 
 impl Catalog {
@@ -275,7 +272,6 @@ impl Catalog {
             };
             entries.push(CatalogPrice {
                 currency: Some(currency),
-                category: product.and_then(|j| product_categories.get(j).cloned()),
                 product: product.map(Some),
                 price,
             });
@@ -372,7 +368,7 @@ impl Catalog {
 
     /// The product with this id.
     pub fn product(&self, id: &str) -> Option<&Product> {
-        self.products.get(*self.product_index.get(id)?)
+        self.product_entry(id).map(|(_, product)| product)
     }
 
     /// The price with this id.
@@ -434,8 +430,8 @@ fn catalog_error(param: impl Into<String>, reason: impl Into<String>) -> Error {
 mod tests {
     use super::*;
 
-    /// Every product's and price's category text is its product's own
-    /// category, and products of one category share one text.
+    /// Every product's category text is its own category, and products of
+    /// one category share one text.
     #[test]
     fn a_category_is_one_shared_text_equal_to_the_products() {
         let catalog = Catalog::from_json(
@@ -452,10 +448,6 @@ mod tests {
         .unwrap();
         for (i, product) in catalog.products().iter().enumerate() {
             assert_eq!(catalog.category_of(i), Some(product.tax_category.as_str()));
-        }
-        for entry in catalog.entries() {
-            let own = catalog.product_of(entry).map(|p| p.tax_category.as_str());
-            assert_eq!(entry.category.as_deref(), own, "{}", entry.price.id);
         }
         let (a, c) = (
             catalog.category_of(0).unwrap(),

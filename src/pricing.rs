@@ -308,18 +308,21 @@ fn resolve_line<'a>(
             format!("price `{price_id}` is not active"),
         ));
     }
+    // The product priced, with its index in the catalog.
     let product = match product_id {
-        Some((_, p)) => Some(p),
+        Some(p) => Some(p),
         None => match (entry.product, &price.product) {
             (Some(found), Some(pid)) => {
-                let p = found.and_then(|i| catalog.product_at(i)).ok_or_else(|| {
-                    Error::new(
-                        ErrorCode::UnknownProduct,
-                        path(source),
-                        format!("price `{price_id}` belongs to unknown product `{pid}`"),
-                    )
-                })?;
-                if !p.active {
+                let p = found
+                    .and_then(|i| Some((i, catalog.product_at(i)?)))
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorCode::UnknownProduct,
+                            path(source),
+                            format!("price `{price_id}` belongs to unknown product `{pid}`"),
+                        )
+                    })?;
+                if !p.1.active {
                     return Err(Error::new(
                         ErrorCode::InactiveProduct,
                         path(source),
@@ -345,20 +348,18 @@ fn resolve_line<'a>(
         unit_amount: price.unit_amount,
         currency,
         recurring: price.recurring.as_ref(),
-        // The catalog's one text of the category (the same `&str` for every
-        // line of it), which is the product's own category.
-        category: match (product_id, product) {
-            (Some((i, p)), _) => catalog.category_of(i).unwrap_or(&p.tax_category),
-            (None, Some(p)) => entry.category.as_deref().unwrap_or(&p.tax_category),
-            (None, None) => DEFAULT_CATEGORY,
-        },
+        // The catalog's one text of the product's category (the same `&str`
+        // for every line of it).
+        category: product.map_or(DEFAULT_CATEGORY, |(i, p)| {
+            catalog.category_of(i).unwrap_or(&p.tax_category)
+        }),
         price_id: Some(price.id.as_str()),
         // A line through `product_id` whose default price belongs to
         // another product shows that other product: not the price's head.
         catalog_index: product_id
             .is_none_or(|(_, p)| catalog.product_of(entry).is_some_and(|own| own.id == p.id))
             .then_some(catalog_index),
-        product_id: product.map(|p| p.id.as_str()),
+        product_id: product.map(|(_, p)| p.id.as_str()),
         source,
     })
 }

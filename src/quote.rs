@@ -474,16 +474,9 @@ fn push_quote_line<'a>(
     });
     let Some(quoted) = out.last_mut() else { return };
     for (component, amount) in taxed.components.iter().zip(&taxed.amounts) {
-        let head = heads.tax_head(component);
         quoted.taxes.push(TaxAmount {
-            name: component.name,
-            jurisdiction: component.jurisdiction,
-            rate: component.rate,
-            amount: *amount,
-            taxable_amount: taxed.taxable,
-            taxability_reason: component.reason,
-            head: Cached(head),
-            component: component.id,
+            head: Cached(heads.tax_head(component)),
+            ..TaxAmount::of(component, *amount, taxed.taxable)
         });
     }
 }

@@ -29,7 +29,6 @@ const builder = (() => {
   return b.SHAPES === native.outputShapes() ? b : null;
 })();
 
-
 /** Every error code the engine can give, in the spec's order. */
 const ERROR_CODES = Object.freeze(native.errorCodes());
 
@@ -336,8 +335,7 @@ class Engine {
   /**
    * The addon's answer to one request: `ofText` given its JSON text,
    * `ofBytes` given bytes (both functions of the addon over the engine's
-   * handle), with the
-   * `at` option; errors thrown as the package's classes.
+   * handle), with the `at` option; errors thrown as the package's classes.
    */
   #ask(request, options, ofText, ofBytes) {
     const at = dateOf(options);

@@ -52,17 +52,13 @@ impl FieldSink for Compact {
             self.ascii = false;
             value.encode_utf16().count()
         };
-        self.number(units);
-        self.out.push(b':');
-        self.out.extend_from_slice(value.as_bytes());
+        self.string(units, value.as_bytes());
     }
 
     fn ascii(&mut self, value: &[u8]) {
         if value.is_ascii() {
             // One byte a UTF-16 unit: no UTF-8 view needed.
-            self.number(value.len());
-            self.out.push(b':');
-            self.out.extend_from_slice(value);
+            self.string(value.len(), value);
         } else {
             self.text(&String::from_utf8_lossy(value));
         }
@@ -88,6 +84,13 @@ impl FieldSink for Compact {
 }
 
 impl Compact {
+    /// A string: its length in UTF-16 `units`, `:`, its UTF-8 `bytes`.
+    fn string(&mut self, units: usize, bytes: &[u8]) {
+        self.number(units);
+        self.out.push(b':');
+        self.out.extend_from_slice(bytes);
+    }
+
     /// A length or an index in decimal (most are one digit).
     fn number(&mut self, n: usize) {
         match u8::try_from(n) {

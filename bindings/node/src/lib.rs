@@ -167,8 +167,8 @@ fn has_long_digit_run(text: &[u8]) -> bool {
 /// by JavaScript as an `External` handle that every call below takes
 /// first. Plain functions over a handle, rather than methods of a
 /// `#[napi]` class: a method call costs napi-rs an unwrap of `this` and a
-/// registration of the borrow in a global map, about 2,100 instructions of
-/// a 3-line quote's 25,000 (callgrind, `bench.js`'s request).
+/// registration of the borrow in a global map, about 2,500 instructions of
+/// a 3-line `quoteCompact`'s 25,700 (callgrind, `bench.js`'s request).
 pub struct NativeEngine {
     engine: Engine,
 }
