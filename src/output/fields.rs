@@ -124,63 +124,33 @@ impl FieldValue for i64 {
     }
 }
 
-impl FieldValue for Cow<'_, str> {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.text(self);
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
-}
-
-impl FieldValue for &str {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.text(self);
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
-}
-
-impl FieldValue for Currency {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.text(self.code());
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
-}
-
-impl FieldValue for Jurisdiction {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.ascii(self.as_bytes());
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
-}
-
-impl FieldValue for Rate {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        sink.ascii(self.text_bytes());
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
-}
-
-impl FieldValue for Date {
-    fn walk<S: FieldSink>(&self, sink: &mut S) {
-        // The JSON writer's text (`YYYY-MM-DD`, or jiff's form outside
-        // years 0..=9999), without its quotes.
-        match crate::output::ymd(*self) {
-            Some(text) => sink.ascii(&text),
-            None => sink.text(&self.to_string()),
+/// Values written as one JSON string, each with how it reaches the sink.
+macro_rules! text_values {
+    ($($ty:ty => |$value:ident, $sink:ident| $walk:expr;)+) => {$(
+        impl FieldValue for $ty {
+            fn walk<S: FieldSink>(&self, $sink: &mut S) {
+                let $value = self;
+                $walk
+            }
+            fn kind() -> Kind {
+                Kind::Text
+            }
         }
-    }
-    fn kind() -> Kind {
-        Kind::Text
-    }
+    )+};
+}
+
+text_values! {
+    Cow<'_, str> => |text, sink| sink.text(text);
+    &str => |text, sink| sink.text(text);
+    Currency => |currency, sink| sink.text(currency.code());
+    Jurisdiction => |jurisdiction, sink| sink.ascii(jurisdiction.as_bytes());
+    Rate => |rate, sink| sink.ascii(rate.text_bytes());
+    // The JSON writer's text (`YYYY-MM-DD`, or jiff's form outside years
+    // 0..=9999), without its quotes.
+    Date => |date, sink| match crate::output::ymd(*date) {
+        Some(text) => sink.ascii(&text),
+        None => sink.text(&date.to_string()),
+    };
 }
 
 impl<T: FieldValue> FieldValue for Option<T> {
