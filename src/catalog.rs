@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::money::{Currency, parse_currency};
 use crate::names::named_enum;
 use crate::tax::RateTable;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -212,14 +212,16 @@ impl Catalog {
                 ));
             }
         }
-        let mut distinct: Vec<Arc<str>> = Vec::new();
+        // A set, not a list searched: a catalog's categories are not yet
+        // checked here, so there may be as many as products.
+        let mut distinct: FxHashSet<Arc<str>> = FxHashSet::default();
         let product_categories: Vec<Arc<str>> = products
             .iter()
             .map(|p| {
-                let known = distinct.iter().find(|c| ***c == *p.tax_category);
-                known.cloned().unwrap_or_else(|| {
+                let known = distinct.get(p.tax_category.as_str()).cloned();
+                known.unwrap_or_else(|| {
                     let text: Arc<str> = p.tax_category.as_str().into();
-                    distinct.push(text.clone());
+                    distinct.insert(text.clone());
                     text
                 })
             })

@@ -313,7 +313,7 @@ fn resolve_line<'a>(
         Some(p) => Some(p),
         None => match (entry.product, &price.product) {
             (Some(found), Some(pid)) => {
-                let p = found
+                let (index, owner) = found
                     .and_then(|i| Some((i, catalog.product_at(i)?)))
                     .ok_or_else(|| {
                         Error::new(
@@ -322,14 +322,14 @@ fn resolve_line<'a>(
                             format!("price `{price_id}` belongs to unknown product `{pid}`"),
                         )
                     })?;
-                if !p.1.active {
+                if !owner.active {
                     return Err(Error::new(
                         ErrorCode::InactiveProduct,
                         path(source),
                         format!("price `{price_id}` belongs to inactive product `{pid}`"),
                     ));
                 }
-                Some(p)
+                Some((index, owner))
             }
             _ => None,
         },
